@@ -1,0 +1,5 @@
+// The cdk8s app command (cdk8s.yaml): synthesizes the reference stack from precompiled lib/,
+// rebuilding it first if a source changed. cdk8s passes the output folder in CDK8S_OUTDIR.
+'use strict';
+require('./build').ensureBuilt();
+require('../lib/src/main').main();

@@ -1,0 +1,45 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * A construct prop that cannot produce a working manifest.
+ *
+ * Thrown while the app builds its construct tree, before `App.synth()` writes any file, so bad input
+ * never reaches `dist/`. The message names the construct path, the field, the bad value and what
+ * is allowed, e.g. `stack/runner: invalid concurrent 0: must be an integer >= 1`.
+ */
+export class ConfigError extends Error {
+  constructor(
+    /** Construct path of the construct whose props are wrong. */
+    public readonly path: string,
+    /** The prop (dotted for nested props, e.g. `runners.docker.pollTimeout`). */
+    public readonly field: string,
+    /** The rejected value, already redacted where it could be a secret. */
+    public readonly value: unknown,
+    /** What would have been accepted. */
+    public readonly allowed: string,
+  ) {
+    super(`${path}: invalid ${field} ${describe(value)}: ${allowed}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Throws a {@link ConfigError} for `scope`. */
+export function invalid(scope: IConstruct, field: string, value: unknown, allowed: string): never {
+  throw new ConfigError(scope.node.path, field, value, allowed);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Never print secret material: keep a recognisable prefix and mask the rest. */
+export function redact(secret: string): string {
+  return secret.length <= 5 ? '****' : `${secret.slice(0, 5)}****`;
+}

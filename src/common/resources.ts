@@ -1,0 +1,63 @@
+import { IConstruct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { quantity } from './validate';
+
+/** A request and a limit for one resource, as Kubernetes quantities (`250m`, `512Mi`, `1Gi`). */
+export interface ResourceRange {
+  /**
+   * What the scheduler reserves.
+   * @default - no request
+   */
+  readonly request?: string;
+  /**
+   * The ceiling enforced at run time.
+   * @default - no limit
+   */
+  readonly limit?: string;
+}
+
+/** CPU, memory and ephemeral-storage requests and limits of a container. */
+export interface Resources {
+  /** @default - see the construct that takes these resources */
+  readonly cpu?: ResourceRange;
+  /** @default - see the construct that takes these resources */
+  readonly memory?: ResourceRange;
+  /** @default - no ephemeral-storage request or limit */
+  readonly ephemeralStorage?: ResourceRange;
+}
+
+const KINDS = [
+  ['cpu', 'cpu'],
+  ['memory', 'memory'],
+  ['ephemeralStorage', 'ephemeral-storage'],
+] as const;
+
+/**
+ * Validates every quantity and merges `given` over `defaults` per resource and per side, so
+ * overriding a memory limit keeps the default memory request.
+ */
+export function resolveResources(scope: IConstruct, field: string, given: Resources | undefined, defaults: Resources): Resources {
+  const out: Record<string, ResourceRange> = {};
+  for (const [prop] of KINDS) {
+    const range = { ...defaults[prop], ...given?.[prop] };
+    if (range.request !== undefined) quantity(scope, `${field}.${prop}.request`, range.request);
+    if (range.limit !== undefined) quantity(scope, `${field}.${prop}.limit`, range.limit);
+    if (range.request !== undefined || range.limit !== undefined) out[prop] = range;
+  }
+  return out;
+}
+
+/** Kubernetes `resources` of a container. */
+export function toResourceRequirements(r: Resources): k8s.ResourceRequirements {
+  const requests: Record<string, k8s.Quantity> = {};
+  const limits: Record<string, k8s.Quantity> = {};
+  for (const [prop, name] of KINDS) {
+    const range = r[prop];
+    if (range?.request !== undefined) requests[name] = k8s.Quantity.fromString(range.request);
+    if (range?.limit !== undefined) limits[name] = k8s.Quantity.fromString(range.limit);
+  }
+  return {
+    requests: Object.keys(requests).length ? requests : undefined,
+    limits: Object.keys(limits).length ? limits : undefined,
+  };
+}

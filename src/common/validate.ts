@@ -1,0 +1,137 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { invalid } from './errors';
+
+// Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
+// ConfigError naming the construct path and the field, and returns the value it accepted.
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+// resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E)
+// or exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
+
+/** RFC 1123 label: namespaces, Services, StatefulSets, container names. */
+export function dnsLabel(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !DNS_LABEL.test(value)) {
+    invalid(scope, field, value, 'must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit');
+  }
+  return value;
+}
+
+/** RFC 1123 subdomain: Secrets, ConfigMaps, ServiceAccounts, Roles. */
+export function dnsSubdomain(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !DNS_SUBDOMAIN.test(value)) {
+    invalid(scope, field, value, 'must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit');
+  }
+  return value;
+}
+
+/** A label or annotation key, or a taint key: `[prefix/]name`. */
+export function qualifiedName(scope: IConstruct, field: string, value: string): string {
+  const parts = typeof value === 'string' ? value.split('/') : [];
+  const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+  const ok = parts.length >= 1 && parts.length <= 2
+    && name !== undefined && name.length <= 63 && QUALIFIED_NAME_PART.test(name)
+    && (prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix)));
+  if (!ok) {
+    invalid(scope, field, value, 'must be a qualified name "[prefix/]name": name at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit; optional prefix a DNS-1123 subdomain');
+  }
+  return value;
+}
+
+/** A label value: empty, or at most 63 characters of letters, digits, `-`, `_`, `.`. */
+export function labelValue(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || (value !== '' && !QUALIFIED_NAME_PART.test(value))) {
+    invalid(scope, field, value, 'must be a label value: empty, or at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+  }
+  return value;
+}
+
+/** Every key and value of a label map. */
+export function labels(scope: IConstruct, field: string, value: Record<string, string> | undefined): Record<string, string> {
+  for (const [k, v] of Object.entries(value ?? {})) {
+    qualifiedName(scope, `${field} key`, k);
+    labelValue(scope, `${field}["${k}"]`, v);
+  }
+  return { ...value };
+}
+
+/** Every key of an annotation map (values are free text). */
+export function annotations(scope: IConstruct, field: string, value: Record<string, string> | undefined): Record<string, string> {
+  for (const [k, v] of Object.entries(value ?? {})) {
+    qualifiedName(scope, `${field} key`, k);
+    if (typeof v !== 'string') invalid(scope, `${field}["${k}"]`, v, 'must be a string');
+  }
+  return { ...value };
+}
+
+/** A key inside a Secret or ConfigMap. */
+export function secretKey(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 253 || !SECRET_KEY.test(value)) {
+    invalid(scope, field, value, 'must be a Secret key: at most 253 letters, digits, "-", "_" and "."');
+  }
+  return value;
+}
+
+/** A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`. */
+export function quantity(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !QUANTITY.test(value)) {
+    invalid(scope, field, value, 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)');
+  }
+  return value;
+}
+
+/** An integer within [min, max]. */
+export function integer(scope: IConstruct, field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    invalid(scope, field, value, `must be an integer ${range}`);
+  }
+  return value;
+}
+
+/** One of a fixed set of strings. */
+export function oneOf<T extends string>(scope: IConstruct, field: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    invalid(scope, field, value, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+  }
+  return value;
+}
+
+/**
+ * The URL of a GitLab instance. https only, unless plain http is explicitly allowed: the runner
+ * sends its authentication token with every request.
+ */
+export function gitlabUrl(scope: IConstruct, field: string, value: string, allowInsecureHttp: boolean): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    invalid(scope, field, value, 'must be the https:// URL of your GitLab instance, e.g. "https://gitlab.com"');
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    invalid(scope, field, value, 'must be an absolute URL such as "https://gitlab.example.com"');
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp) {
+    invalid(scope, field, value, 'plain http sends the runner token in clear text: use https://, or set allowInsecureHttp: true for a lab setup');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    invalid(scope, field, value, 'must use the https:// scheme');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    invalid(scope, field, value, 'must not contain credentials, a query or a fragment');
+  }
+  return value;
+}
+
+/** A cdk8s Duration of whole seconds, at least `min`; returns the seconds. */
+export function seconds(scope: IConstruct, field: string, value: Duration, min: number): number {
+  const s = value instanceof Duration ? value.toSeconds() : NaN;
+  if (!Number.isInteger(s) || s < min) {
+    invalid(scope, field, value instanceof Duration ? `${s}s` : value, `must be a Duration of whole seconds, at least ${min}s, e.g. Duration.minutes(10)`);
+  }
+  return s;
+}

@@ -1,0 +1,10 @@
+// Public API of cdk8s-gitlab-runner.
+export * from './common/errors';
+export type { Resources, ResourceRange } from './common/resources';
+export type { SecretKeyReference, ResolvedSecretKey } from './common/secret-ref';
+export * from './runner/config/model';
+export { toToml, fromToml } from './runner/config/serialize';
+export * from './runner/executor-rbac';
+export * from './runner/build-namespace';
+export * from './runner/runner';
+export * from './runner/gitlab-runner-manager';

@@ -1,0 +1,460 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
+import { invalid } from '../common/errors';
+import { contentHash } from '../common/hash';
+import { selectorLabels, standardLabels } from '../common/labels';
+import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
+import { ResolvedSecretKey } from '../common/secret-ref';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
+import * as v from '../common/validate';
+import { BuildNamespace, podSecurityLabels } from './build-namespace';
+import { RunnerConfigToml } from './config/model';
+import { toToml } from './config/serialize';
+import { Runner, RunnerOptions } from './runner';
+
+/** GitLab Runner log levels (`log_level`). */
+export type LogLevel = 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'debug';
+/** GitLab Runner log formats (`log_format`). */
+export type LogFormat = 'runner' | 'text' | 'json';
+
+/** Props of a {@link GitLabRunnerManager}. */
+export interface GitLabRunnerManagerProps {
+  /** URL of the GitLab instance, e.g. `https://gitlab.com`. https only, unless `allowInsecureHttp`. */
+  readonly gitlabUrl: string;
+  /**
+   * Accept an `http://` GitLab URL. The runner token then crosses the network in clear text.
+   * @default false
+   */
+  readonly allowInsecureHttp?: boolean;
+  /**
+   * Resource name of the manager's objects (StatefulSet, ServiceAccount, ConfigMap, …) and prefix
+   * of those in build namespaces. Independent of the construct id, so refactoring the construct
+   * tree never renames objects or changes a selector.
+   * @default 'gitlab-runner'
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the manager.
+   * @default 'gitlab-runner'
+   */
+  readonly namespace?: string;
+  /**
+   * Emit Namespace objects (the manager's, enforcing Pod Security "restricted", and each build
+   * namespace). Turn off when namespaces are managed elsewhere.
+   * @default true
+   */
+  readonly createNamespaces?: boolean;
+  /**
+   * Build namespace of runners that name none.
+   * @default - `<name>-builds`
+   */
+  readonly defaultBuildNamespace?: string;
+  /**
+   * The gitlab-runner image, pinned by tag or digest.
+   * @default 'gitlab/gitlab-runner:alpine-v18.9.0'
+   */
+  readonly image?: string;
+  /**
+   * Manager replicas. Each replica gets its own stable runner system ID.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Most jobs all runners of this manager run at once (`concurrent`).
+   * @default 10
+   */
+  readonly concurrent?: number;
+  /**
+   * How often runners ask GitLab for new jobs (`check_interval`).
+   * @default Duration.seconds(3)
+   */
+  readonly checkInterval?: Duration;
+  /**
+   * `log_level`.
+   * @default 'info'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * `log_format`: json suits cluster log pipelines.
+   * @default 'json'
+   */
+  readonly logFormat?: LogFormat;
+  /**
+   * How long the runner may take to abort jobs and delete their pods when the pod stops
+   * (`shutdown_timeout`). The pod's terminationGracePeriodSeconds is this plus a margin, so
+   * Kubernetes never kills the runner mid-cleanup and leaves orphaned build pods.
+   * @default Duration.seconds(30)
+   */
+  readonly shutdownTimeout?: Duration;
+  /**
+   * Manager container requests and limits.
+   * @default - cpu 100m/500m, memory 128Mi/256Mi (request/limit)
+   */
+  readonly resources?: Resources;
+  /**
+   * Emit a headless Service exposing Prometheus metrics on port 9252. The listener itself is
+   * always on: the probes use it.
+   * @default true
+   */
+  readonly metricsService?: boolean;
+  /**
+   * Emit NetworkPolicies: the manager accepts only metrics scrapes and may reach only DNS,
+   * GitLab and the API server; build namespaces deny all ingress.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+  /**
+   * Mixed into every replica's runner system ID. Set it (e.g. to a cluster name) when the same
+   * manifests, with the same tokens, run in several clusters, so their managers stay apart in GitLab.
+   * @default - `<namespace>/<name>`
+   */
+  readonly systemIdSeed?: string;
+}
+
+/** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
+export const MANAGER_DEFAULTS = {
+  name: 'gitlab-runner',
+  namespace: 'gitlab-runner',
+  image: 'gitlab/gitlab-runner:alpine-v18.9.0',
+  replicas: 1,
+  concurrent: 10,
+  checkInterval: Duration.seconds(3),
+  logLevel: 'info' as LogLevel,
+  logFormat: 'json' as LogFormat,
+  shutdownTimeout: Duration.seconds(30),
+  resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
+};
+
+/** The manager's metrics and probe port. */
+export const METRICS_PORT = 9252;
+/** The gitlab-runner images' unprivileged user and group (as the official chart runs them). */
+const RUNNER_UID = 100;
+const RUNNER_GID = 65533;
+/** Extra seconds Kubernetes waits beyond shutdown_timeout before SIGKILL. */
+const SHUTDOWN_MARGIN_SECONDS = 15;
+
+const CONFIG_DIR = '/etc/gitlab-runner';
+const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
+const SECRETS_DIR = '/run/secrets/gitlab-runner';
+const TEMPLATE_FILE = 'config.template.toml';
+const RENDER_SCRIPT_FILE = 'render-config.sh';
+const RENDER_SCRIPT = fs.readFileSync(path.join(__dirname, RENDER_SCRIPT_FILE), 'utf8');
+
+/**
+ * A GitLab Runner manager with the Kubernetes executor: a StatefulSet running `gitlab-runner run`
+ * with least-privilege RBAC in each build namespace, and a config.toml built from typed runner
+ * entries. Add runners with {@link addRunner}.
+ *
+ * Runner tokens and other secrets are only referenced: an init container renders config.toml
+ * into an in-memory volume from Secret files at pod start, and writes a per-replica system ID so
+ * a restart does not register a new runner manager in GitLab.
+ *
+ * @example
+ * const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.com' });
+ * manager.addRunner('default', { token: { secretName: 'gitlab-runner-token' } });
+ */
+export class GitLabRunnerManager extends Construct {
+  /** Resource name of the manager's objects. */
+  public readonly name: string;
+  /** The manager's namespace. */
+  public readonly namespace: string;
+  /** The manager's ServiceAccount name. */
+  public readonly serviceAccountName: string;
+  /** The GitLab URL every runner talks to. */
+  public readonly gitlabUrl: string;
+  /** The gitlab-runner image. */
+  public readonly image: string;
+  /** The runner version parsed from the image tag, when it has one. */
+  public readonly runnerVersion?: string;
+  /** The ConfigMap holding the config.toml template and its render script. */
+  public readonly configMap: k8s.KubeConfigMap;
+  /** The manager workload. */
+  public readonly statefulSet: k8s.KubeStatefulSet;
+  /** Labels on every object of this manager. */
+  public readonly labels: Record<string, string>;
+
+  private readonly props: GitLabRunnerManagerProps;
+  private readonly defaultBuildNamespace: string;
+  private readonly createNamespaces: boolean;
+  private readonly networkPolicies: boolean;
+  private readonly runnerList: Runner[] = [];
+  private readonly buildNamespaceMap = new Map<string, BuildNamespace>();
+  private readonly secretKeys = new Map<string, ResolvedSecretKey>();
+  private readonly global: Omit<RunnerConfigToml, 'runners'>;
+  private readonly shutdownSeconds: number;
+  private readonly resources: Resources;
+
+  constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
+    super(scope, id);
+    this.props = props;
+    this.name = v.dnsLabel(this, 'name', props.name ?? MANAGER_DEFAULTS.name);
+    this.namespace = v.dnsLabel(this, 'namespace', props.namespace ?? MANAGER_DEFAULTS.namespace);
+    this.defaultBuildNamespace = v.dnsLabel(this, 'defaultBuildNamespace', props.defaultBuildNamespace ?? `${this.name}-builds`);
+    this.gitlabUrl = v.gitlabUrl(this, 'gitlabUrl', props.gitlabUrl, props.allowInsecureHttp ?? false);
+    this.image = pinnedImage(this, 'image', props.image ?? MANAGER_DEFAULTS.image);
+    this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(this.image)?.[1];
+    this.serviceAccountName = this.name;
+    this.createNamespaces = props.createNamespaces ?? true;
+    this.networkPolicies = props.networkPolicies ?? true;
+    this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
+    this.shutdownSeconds = v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1);
+    this.global = {
+      concurrent: v.integer(this, 'concurrent', props.concurrent ?? MANAGER_DEFAULTS.concurrent, 1),
+      check_interval: v.seconds(this, 'checkInterval', props.checkInterval ?? MANAGER_DEFAULTS.checkInterval, 1),
+      log_level: v.oneOf(this, 'logLevel', props.logLevel ?? MANAGER_DEFAULTS.logLevel, ['panic', 'fatal', 'error', 'warning', 'info', 'debug']),
+      log_format: v.oneOf(this, 'logFormat', props.logFormat ?? MANAGER_DEFAULTS.logFormat, ['runner', 'text', 'json']),
+      listen_address: `:${METRICS_PORT}`,
+      shutdown_timeout: this.shutdownSeconds,
+    };
+    const replicas = v.integer(this, 'replicas', props.replicas ?? MANAGER_DEFAULTS.replicas, 1);
+    if (props.systemIdSeed !== undefined && (typeof props.systemIdSeed !== 'string' || props.systemIdSeed === '')) {
+      invalid(this, 'systemIdSeed', props.systemIdSeed, 'must be a non-empty string, e.g. the cluster name');
+    }
+
+    this.labels = standardLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager', version: this.runnerVersion });
+    const meta = { namespace: this.namespace, labels: this.labels };
+
+    if (this.createNamespaces) {
+      new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: { ...this.labels, ...podSecurityLabels('restricted') } },
+      });
+    }
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { ...meta, name: this.serviceAccountName },
+      // The executor calls the Kubernetes API with this identity.
+      automountServiceAccountToken: true,
+    });
+
+    this.configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { ...meta, name: this.name },
+      data: {
+        [TEMPLATE_FILE]: Lazy.any({ produce: () => this.configToml() }),
+        [RENDER_SCRIPT_FILE]: RENDER_SCRIPT,
+      },
+    });
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: { ...meta, name: this.name },
+      spec: Lazy.any({ produce: () => this.statefulSetSpec(replicas) }),
+    });
+
+    if (props.metricsService ?? true) {
+      new k8s.KubeService(this, 'MetricsService', {
+        metadata: { ...meta, name: this.name },
+        spec: {
+          clusterIp: 'None',
+          selector: selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' }),
+          ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: k8s.IntOrString.fromString('metrics'), protocol: 'TCP' }],
+        },
+      });
+    }
+
+    if (this.networkPolicies) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata: { ...meta, name: this.name },
+        spec: this.networkPolicySpec(),
+      });
+    }
+
+    this.node.addValidation({
+      validate: () => (this.runnerList.length === 0
+        ? [`${this.node.path}: a manager needs at least one runner: call addRunner(name, { token: { secretName } })`]
+        : []),
+    });
+  }
+
+  /**
+   * Adds a runner: one `[[runners]]` entry with the Kubernetes executor, whose build pods run in
+   * its build namespace (created on first use, with the executor Role bound to this manager).
+   * @param name The runner's name in config.toml and in GitLab; unique within this manager.
+   */
+  public addRunner(name: string, options: RunnerOptions): Runner {
+    if (this.runnerList.some((r) => r.runnerName === name)) {
+      invalid(this, 'addRunner() name', name, `must be unique within the manager; already used: ${this.runnerList.map((r) => r.runnerName).join(', ')}`);
+    }
+    const runner = new Runner(this, name, options, {
+      gitlabUrl: this.gitlabUrl,
+      managerNamespace: this.namespace,
+      defaultBuildNamespace: this.defaultBuildNamespace,
+      useBuildNamespace: (ns) => this.buildNamespace(ns).buildServiceAccount,
+      secretPlaceholder: (ref) => this.secretPlaceholder(ref),
+    });
+    this.runnerList.push(runner);
+    return runner;
+  }
+
+  /** The runners added so far. */
+  public get runners(): readonly Runner[] {
+    return [...this.runnerList];
+  }
+
+  /** The build namespaces runners use so far. */
+  public get buildNamespaces(): readonly BuildNamespace[] {
+    return [...this.buildNamespaceMap.values()];
+  }
+
+  /**
+   * Registers a Secret key that config.toml needs, mounts it into the init container, and returns
+   * the placeholder to put in the config model; the init container swaps in the value at pod start.
+   */
+  public secretPlaceholder(ref: ResolvedSecretKey): string {
+    const slot = `${ref.secretName}/${ref.key}`;
+    this.secretKeys.set(slot, ref);
+    return `@@secret:${slot}@@`;
+  }
+
+  /** The complete config.toml model. */
+  public toConfigModel(): RunnerConfigToml {
+    return { ...this.global, runners: this.runnerList.map((r) => r.toToml()) };
+  }
+
+  private configToml(): string {
+    return toToml(this.toConfigModel());
+  }
+
+  private buildNamespace(ns: string): BuildNamespace {
+    let build = this.buildNamespaceMap.get(ns);
+    if (!build) {
+      build = new BuildNamespace(this, `BuildNamespace-${ns}`, {
+        namespace: ns,
+        managerName: this.name,
+        managerNamespace: this.namespace,
+        managerServiceAccount: this.serviceAccountName,
+        labels: standardLabels({ name: 'gitlab-runner', instance: this.name, component: 'build', version: this.runnerVersion }),
+        create: this.createNamespaces,
+        networkPolicy: this.networkPolicies,
+      });
+      this.buildNamespaceMap.set(ns, build);
+    }
+    return build;
+  }
+
+  private statefulSetSpec(replicas: number): k8s.StatefulSetSpec {
+    const selector = selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' });
+    // Sorted so the volume and the init container's arguments do not depend on call order.
+    const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const secretNames = [...new Set(secrets.map(([, s]) => s.secretName))];
+    const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT });
+    const restricted = restrictedContainerSecurityContext();
+
+    return {
+      replicas,
+      serviceName: this.name,
+      // Replicas are independent runners; no need to start them one by one.
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: selector },
+      template: {
+        metadata: {
+          labels: this.labels,
+          annotations: { 'checksum/config': configChecksum },
+        },
+        spec: {
+          serviceAccountName: this.serviceAccountName,
+          automountServiceAccountToken: true,
+          terminationGracePeriodSeconds: this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS,
+          securityContext: restrictedPodSecurityContext({ user: RUNNER_UID, group: RUNNER_GID, fsGroup: RUNNER_GID }),
+          initContainers: [{
+            name: 'render-config',
+            image: this.image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['/bin/sh', `${TEMPLATE_DIR}/${RENDER_SCRIPT_FILE}`],
+            args: [`${TEMPLATE_DIR}/${TEMPLATE_FILE}`, CONFIG_DIR, SECRETS_DIR, ...secrets.map(([slot]) => slot)],
+            env: [
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'SYSTEM_ID_SEED', value: this.props.systemIdSeed ?? `${this.namespace}/${this.name}` },
+            ],
+            resources: toResourceRequirements({ cpu: { request: '10m', limit: '100m' }, memory: { request: '16Mi', limit: '64Mi' } }),
+            securityContext: restricted,
+            volumeMounts: [
+              { name: 'config-template', mountPath: TEMPLATE_DIR, readOnly: true },
+              { name: 'runner-secrets', mountPath: SECRETS_DIR, readOnly: true },
+              { name: 'config', mountPath: CONFIG_DIR },
+            ],
+          }],
+          containers: [{
+            name: 'gitlab-runner',
+            image: this.image,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['gitlab-runner'],
+            args: ['run', '--config', `${CONFIG_DIR}/config.toml`, '--working-directory', '/home/gitlab-runner'],
+            env: [{ name: 'HOME', value: '/home/gitlab-runner' }],
+            ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+            // The metrics listener is served by the runner process itself: it answers only while
+            // `gitlab-runner run` is alive and its HTTP server is not wedged.
+            readinessProbe: {
+              httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') },
+              periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+            },
+            livenessProbe: {
+              httpGet: { path: '/metrics', port: k8s.IntOrString.fromString('metrics') },
+              initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3,
+            },
+            resources: toResourceRequirements(this.resources),
+            securityContext: restricted,
+            volumeMounts: [
+              { name: 'config', mountPath: CONFIG_DIR },
+              { name: 'home', mountPath: '/home/gitlab-runner' },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          }],
+          volumes: [
+            { name: 'config-template', configMap: { name: this.name } },
+            {
+              name: 'runner-secrets',
+              projected: {
+                // 0440: readable by the pod's fsGroup, not by anyone else.
+                defaultMode: 0o440,
+                sources: secretNames.map((secretName) => ({
+                  secret: {
+                    name: secretName,
+                    items: secrets.filter(([, s]) => s.secretName === secretName)
+                      .map(([slot, s]) => ({ key: s.key, path: slot })),
+                  },
+                })),
+              },
+            },
+            // In memory: the rendered config.toml holds the tokens.
+            { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('8Mi') } },
+            { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
+            { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+          ],
+        },
+      },
+    };
+  }
+
+  private networkPolicySpec(): k8s.NetworkPolicySpec {
+    const url = new URL(this.gitlabUrl);
+    const gitlabPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    // The API server's address differs per cluster (and is often outside the pod network), so
+    // egress is limited by port: GitLab's, and 443/6443 for the API server.
+    const egressPorts = [...new Set([gitlabPort, 443, 6443])].sort((a, b) => a - b);
+    return {
+      podSelector: { matchLabels: selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' }) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }] }],
+      egress: [
+        { ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
+        { ports: egressPorts.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
+      ],
+    };
+  }
+}
+
+/** Rejects images that float: no tag, or `latest`. */
+function pinnedImage(scope: Construct, field: string, image: string): string {
+  if (typeof image !== 'string' || image.trim() === '' || /\s/.test(image)) {
+    invalid(scope, field, image, 'must be an image reference such as "gitlab/gitlab-runner:alpine-v18.9.0"');
+  }
+  const hasDigest = image.includes('@sha256:');
+  const lastSegment = image.split('@')[0].split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  if (!hasDigest && (tag === undefined || tag === 'latest' || tag === 'alpine' || tag === 'ubuntu')) {
+    invalid(scope, field, image, 'must be pinned to a version tag or a digest (e.g. ":alpine-v18.9.0" or "@sha256:…"), so every synth and every pod runs the same runner');
+  }
+  return image;
+}

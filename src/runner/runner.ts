@@ -1,0 +1,301 @@
+import { Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalid } from '../common/errors';
+import { Resources, resolveResources } from '../common/resources';
+import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
+import * as v from '../common/validate';
+import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
+
+/** How a build pod tolerates a node taint. */
+export interface BuildPodToleration {
+  /** Taint key, e.g. `dedicated`. */
+  readonly key: string;
+  /**
+   * Taint value to match (operator Equal).
+   * @default - any value (operator Exists)
+   */
+  readonly value?: string;
+  /**
+   * Taint effect to tolerate.
+   * @default - every effect
+   */
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+/** Image pull policies the Kubernetes executor accepts. */
+export type PullPolicy = 'never' | 'if-not-present' | 'always';
+
+/** Options of one runner (one `[[runners]]` entry) of a {@link GitLabRunnerManager}. */
+export interface RunnerOptions {
+  /**
+   * The runner authentication token (`glrt-…`), created in GitLab (Settings > CI/CD > Runners),
+   * stored in a Secret in the manager's namespace. Never a literal string.
+   * Tags, run-untagged, locked and protected are set in GitLab with the token, not here.
+   */
+  readonly token: SecretKeyReference;
+  /**
+   * Namespace where this runner's build pods run. Runners may share one; it must not be the
+   * manager's namespace, whose restricted Pod Security level and Secrets are the manager's own.
+   * @default - the manager's `defaultBuildNamespace`
+   */
+  readonly buildNamespace?: string;
+  /**
+   * Default job image when a job names none.
+   * @default 'alpine:3.22'
+   */
+  readonly image?: string;
+  /**
+   * Image pull policies, first one used; jobs may choose among them.
+   * @default - the cluster's default (IfNotPresent for tagged images)
+   */
+  readonly pullPolicy?: PullPolicy[];
+  /**
+   * Images jobs may use (globs, e.g. `registry.example.com/ci/*`).
+   * @default - any image
+   */
+  readonly allowedImages?: string[];
+  /**
+   * Service images jobs may use.
+   * @default - any service image
+   */
+  readonly allowedServices?: string[];
+  /**
+   * Names of docker-registry Secrets in the build namespace used to pull job images.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Helper image override (clones, caches, artifacts).
+   * @default - the helper image matching the runner version
+   */
+  readonly helperImage?: string;
+  /**
+   * Most jobs this runner runs at once (`limit`); the manager's `concurrent` caps all runners.
+   * @default - only `concurrent` applies
+   */
+  readonly limit?: number;
+  /**
+   * Concurrent requests for new jobs (`request_concurrency`).
+   * @default 1
+   */
+  readonly requestConcurrency?: number;
+  /**
+   * Build container requests and limits.
+   * @default - cpu 500m/2, memory 1Gi/2Gi (request/limit)
+   */
+  readonly buildResources?: Resources;
+  /**
+   * Helper container requests and limits. GitLab advises at least 250Mi of memory when a cache is used.
+   * @default - cpu 100m/500m, memory 256Mi/256Mi
+   */
+  readonly helperResources?: Resources;
+  /**
+   * Service containers' requests and limits.
+   * @default - cpu 250m/1, memory 256Mi/1Gi
+   */
+  readonly serviceResources?: Resources;
+  /**
+   * Node labels build pods must land on.
+   * @default - none
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Taints build pods tolerate.
+   * @default - none
+   */
+  readonly tolerations?: BuildPodToleration[];
+  /**
+   * Extra labels on build pods.
+   * @default - none
+   */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * Extra annotations on build pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * How long the runner waits for a build pod to start (`poll_timeout`). Raise it where pods
+   * wait for nodes to scale up.
+   * @default Duration.minutes(3)
+   */
+  readonly pollTimeout?: Duration;
+  /**
+   * How often the runner checks the build pod while waiting (`poll_interval`).
+   * @default Duration.seconds(3)
+   */
+  readonly pollInterval?: Duration;
+  /**
+   * Environment variables for every job. Not for secrets: use GitLab CI/CD variables.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * GitLab Runner feature flags (`FF_…`).
+   * @default - none
+   */
+  readonly featureFlags?: Record<string, boolean>;
+  /**
+   * PriorityClass of build pods.
+   * @default - none
+   */
+  readonly priorityClassName?: string;
+}
+
+/** Defaults of {@link RunnerOptions}, in one place. */
+export const RUNNER_DEFAULTS = {
+  image: 'alpine:3.22',
+  pollTimeout: Duration.minutes(3),
+  pollInterval: Duration.seconds(3),
+  buildResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '2Gi' } },
+  helperResources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
+  serviceResources: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '1Gi' } },
+} as const;
+
+/** What a runner takes from its manager. */
+export interface RunnerPlacement {
+  readonly gitlabUrl: string;
+  readonly managerNamespace: string;
+  readonly defaultBuildNamespace: string;
+  /** Sets up a build namespace (once per namespace) and returns its build ServiceAccount. */
+  readonly useBuildNamespace: (namespace: string) => string;
+  /** Registers a Secret key with the manager and returns its config.toml placeholder. */
+  readonly secretPlaceholder: (ref: ResolvedSecretKey) => string;
+}
+
+// Values that look like credentials; environment is for plain settings only.
+const TOKEN_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941)/;
+
+/**
+ * One `[[runners]]` entry of a manager's config.toml: a GitLab runner using the Kubernetes
+ * executor. Create it with {@link GitLabRunnerManager.addRunner}.
+ */
+export class Runner extends Construct {
+  /** The runner's name in config.toml and GitLab's runner-manager view. */
+  public readonly runnerName: string;
+  /** Namespace of this runner's build pods. */
+  public readonly buildNamespace: string;
+  /** The Secret key holding this runner's authentication token. */
+  public readonly token: ResolvedSecretKey;
+
+  private readonly entry: RunnerEntryToml;
+
+  constructor(scope: Construct, name: string, options: RunnerOptions, placement: RunnerPlacement) {
+    super(scope, name);
+    this.runnerName = v.dnsLabel(this, 'name', name);
+    this.buildNamespace = v.dnsLabel(this, 'buildNamespace', options.buildNamespace ?? placement.defaultBuildNamespace);
+    if (this.buildNamespace === placement.managerNamespace) {
+      invalid(this, 'buildNamespace', this.buildNamespace,
+        'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager');
+    }
+    this.token = resolveSecretKey(this, 'token', options.token, 'runner-token');
+    this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this.buildNamespace));
+  }
+
+  /** This runner's `[[runners]]` entry, as serialized into config.toml. */
+  public toToml(): RunnerEntryToml {
+    return this.entry;
+  }
+
+  private buildEntry(o: RunnerOptions, p: RunnerPlacement, buildServiceAccount: string): RunnerEntryToml {
+    const build = resolveResources(this, 'buildResources', o.buildResources, RUNNER_DEFAULTS.buildResources);
+    const helper = resolveResources(this, 'helperResources', o.helperResources, RUNNER_DEFAULTS.helperResources);
+    const service = resolveResources(this, 'serviceResources', o.serviceResources, RUNNER_DEFAULTS.serviceResources);
+    const pollTimeout = v.seconds(this, 'pollTimeout', o.pollTimeout ?? RUNNER_DEFAULTS.pollTimeout, 1);
+    const pollInterval = v.seconds(this, 'pollInterval', o.pollInterval ?? RUNNER_DEFAULTS.pollInterval, 1);
+    if (pollInterval >= pollTimeout) {
+      invalid(this, 'pollInterval', `${pollInterval}s`, `must be shorter than pollTimeout (${pollTimeout}s)`);
+    }
+
+    const kubernetes: KubernetesExecutorToml = {
+      namespace: this.buildNamespace,
+      service_account: buildServiceAccount,
+      automount_service_account_token: false,
+      image: nonEmpty(this, 'image', o.image ?? RUNNER_DEFAULTS.image),
+      pull_policy: o.pullPolicy?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
+      allowed_images: o.allowedImages,
+      allowed_services: o.allowedServices,
+      image_pull_secrets: o.imagePullSecrets?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
+      helper_image: o.helperImage,
+      privileged: false,
+      allow_privilege_escalation: false,
+      poll_interval: pollInterval,
+      poll_timeout: pollTimeout,
+      ...resourceKeys('', build),
+      ...resourceKeys('helper_', helper),
+      ...resourceKeys('service_', service),
+      priority_class_name: o.priorityClassName === undefined ? undefined : v.dnsSubdomain(this, 'priorityClassName', o.priorityClassName),
+      node_selector: nonEmptyMap(v.labels(this, 'nodeSelector', o.nodeSelector)),
+      node_tolerations: nonEmptyMap(this.tolerations(o.tolerations ?? [])),
+      pod_labels: nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
+      pod_annotations: nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
+    };
+
+    return {
+      name: this.runnerName,
+      url: p.gitlabUrl,
+      token: p.secretPlaceholder(this.token),
+      executor: 'kubernetes',
+      limit: o.limit === undefined ? undefined : v.integer(this, 'limit', o.limit, 1),
+      request_concurrency: o.requestConcurrency === undefined ? undefined : v.integer(this, 'requestConcurrency', o.requestConcurrency, 1),
+      environment: this.environment(o.environment),
+      feature_flags: nonEmptyMap(this.featureFlags(o.featureFlags)),
+      kubernetes,
+    };
+  }
+
+  private tolerations(tolerations: BuildPodToleration[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    tolerations.forEach((t, i) => {
+      v.qualifiedName(this, `tolerations[${i}].key`, t.key);
+      if (t.value !== undefined) v.labelValue(this, `tolerations[${i}].value`, t.value);
+      if (t.effect !== undefined) v.oneOf(this, `tolerations[${i}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
+      out[t.value === undefined ? t.key : `${t.key}=${t.value}`] = t.effect ?? '';
+    });
+    return out;
+  }
+
+  private environment(env: Record<string, string> | undefined): string[] | undefined {
+    const entries = Object.entries(env ?? {});
+    for (const [k, val] of entries) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) invalid(this, 'environment key', k, 'must be a shell variable name: letters, digits and "_", not starting with a digit');
+      if (typeof val !== 'string') invalid(this, `environment.${k}`, val, 'must be a string');
+      if (TOKEN_LIKE.test(val)) {
+        invalid(this, `environment.${k}`, `${val.slice(0, 5)}****`, 'looks like a GitLab token; pass secrets as masked CI/CD variables in GitLab, never in config.toml');
+      }
+    }
+    return entries.length ? entries.map(([k, val]) => `${k}=${val}`) : undefined;
+  }
+
+  private featureFlags(flags: Record<string, boolean> | undefined): Record<string, boolean> {
+    for (const [k, val] of Object.entries(flags ?? {})) {
+      if (!/^FF_[A-Z0-9_]+$/.test(k)) invalid(this, 'featureFlags key', k, 'must be a GitLab Runner feature flag name such as "FF_USE_FASTZIP"');
+      if (typeof val !== 'boolean') invalid(this, `featureFlags.${k}`, val, 'must be true or false');
+    }
+    return { ...flags };
+  }
+}
+
+function nonEmpty(scope: Construct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.trim() === '') invalid(scope, field, value, 'must be a non-empty image reference such as "alpine:3.22"');
+  return value;
+}
+
+function nonEmptyMap<T>(m: Record<string, T>): Record<string, T> | undefined {
+  return Object.keys(m).length ? m : undefined;
+}
+
+type ResourceKeys = Pick<KubernetesExecutorToml, 'cpu_request' | 'cpu_limit' | 'memory_request' | 'memory_limit' | 'ephemeral_storage_request' | 'ephemeral_storage_limit'>;
+
+/** `cpu_request`, `helper_memory_limit`, …: the executor's flat resource keys. */
+function resourceKeys(prefix: '' | 'helper_' | 'service_', r: Resources): Record<string, string | undefined> {
+  const keys: ResourceKeys = {
+    cpu_request: r.cpu?.request,
+    cpu_limit: r.cpu?.limit,
+    memory_request: r.memory?.request,
+    memory_limit: r.memory?.limit,
+    ephemeral_storage_request: r.ephemeralStorage?.request,
+    ephemeral_storage_limit: r.ephemeralStorage?.limit,
+  };
+  return Object.fromEntries(Object.entries(keys).map(([k, val]) => [`${prefix}${k}`, val]));
+}

@@ -1,0 +1,121 @@
+import * as fs from 'fs';
+import { App, Chart, Duration } from 'cdk8s';
+import { GitLabRunnerManager, GitLabRunnerManagerProps, RunnerOptions } from '../src';
+import { tmpdir } from './helpers';
+
+/** Builds an app with one manager and the given runners, then synthesizes it into a fresh folder. */
+function attempt(props: Partial<GitLabRunnerManagerProps>, runners: Array<[string, Partial<RunnerOptions>]> = [['default', {}]]): { error: Error | undefined; written: string[] } {
+  const outdir = tmpdir();
+  let error: Error | undefined;
+  try {
+    const app = new App({ outdir });
+    const chart = new Chart(app, 'stack');
+    const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com', ...props });
+    for (const [name, options] of runners) manager.addRunner(name, { token: { secretName: 'runner-token' }, ...options });
+    app.synth();
+  } catch (e) {
+    error = e as Error;
+  }
+  return { error, written: fs.readdirSync(outdir) };
+}
+
+const P = 'stack/runner';
+const R = 'stack/runner/default';
+
+// [case, manager props, runners, exact message]
+const cases: Array<[string, Partial<GitLabRunnerManagerProps>, Array<[string, Partial<RunnerOptions>]> | undefined, string]> = [
+  ['empty GitLab URL', { gitlabUrl: '' }, undefined,
+    `${P}: invalid gitlabUrl "": must be the https:// URL of your GitLab instance, e.g. "https://gitlab.com"`],
+  ['GitLab URL that is not a URL', { gitlabUrl: 'gitlab.example.com' }, undefined,
+    `${P}: invalid gitlabUrl "gitlab.example.com": must be an absolute URL such as "https://gitlab.example.com"`],
+  ['plain http GitLab URL', { gitlabUrl: 'http://gitlab.example.com' }, undefined,
+    `${P}: invalid gitlabUrl "http://gitlab.example.com": plain http sends the runner token in clear text: use https://, or set allowInsecureHttp: true for a lab setup`],
+  ['GitLab URL with another scheme', { gitlabUrl: 'ftp://gitlab.example.com' }, undefined,
+    `${P}: invalid gitlabUrl "ftp://gitlab.example.com": must use the https:// scheme`],
+  ['GitLab URL with credentials', { gitlabUrl: 'https://user:pw@gitlab.example.com' }, undefined,
+    `${P}: invalid gitlabUrl "https://user:pw@gitlab.example.com": must not contain credentials, a query or a fragment`],
+  ['concurrent below 1', { concurrent: 0 }, undefined,
+    `${P}: invalid concurrent 0: must be an integer >= 1`],
+  ['concurrent not an integer', { concurrent: 2.5 }, undefined,
+    `${P}: invalid concurrent 2.5: must be an integer >= 1`],
+  ['replicas below 1', { replicas: 0 }, undefined,
+    `${P}: invalid replicas 0: must be an integer >= 1`],
+  ['invalid namespace', { namespace: 'GitLab_Runner' }, undefined,
+    `${P}: invalid namespace "GitLab_Runner": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
+  ['invalid manager name', { name: 'runner.' }, undefined,
+    `${P}: invalid name "runner.": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
+  ['unknown log level', { logLevel: 'verbose' as any }, undefined,
+    `${P}: invalid logLevel "verbose": must be one of "panic", "fatal", "error", "warning", "info", "debug"`],
+  ['unknown log format', { logFormat: 'yaml' as any }, undefined,
+    `${P}: invalid logFormat "yaml": must be one of "runner", "text", "json"`],
+  ['check interval of 0', { checkInterval: Duration.seconds(0) }, undefined,
+    `${P}: invalid checkInterval "0s": must be a Duration of whole seconds, at least 1s, e.g. Duration.minutes(10)`],
+  ['unpinned runner image', { image: 'gitlab/gitlab-runner:latest' }, undefined,
+    `${P}: invalid image "gitlab/gitlab-runner:latest": must be pinned to a version tag or a digest (e.g. ":alpine-v18.9.0" or "@sha256:…"), so every synth and every pod runs the same runner`],
+  ['untagged runner image', { image: 'gitlab/gitlab-runner' }, undefined,
+    `${P}: invalid image "gitlab/gitlab-runner": must be pinned to a version tag or a digest (e.g. ":alpine-v18.9.0" or "@sha256:…"), so every synth and every pod runs the same runner`],
+  ['invalid manager resource quantity', { resources: { memory: { limit: '1Gb' } } }, undefined,
+    `${P}: invalid resources.memory.limit "1Gb": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)`],
+  ['manager without runners', {}, [],
+    `Validation failed with the following errors:\n  [${P}] ${P}: a manager needs at least one runner: call addRunner(name, { token: { secretName } })`],
+  ['two runners with the same name', {}, [['default', {}], ['default', {}]],
+    `${P}: invalid addRunner() name "default": must be unique within the manager; already used: default`],
+  ['invalid runner name', {}, [['Default', {}]],
+    `${P}/Default: invalid name "Default": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
+  ['token as a literal string', {}, [['default', { token: 'glrt-1234567890abcdef' as any }]],
+    `${R}: invalid token "glrt-****": a literal secret would be written to dist/ in clear text: store it in a Kubernetes Secret and pass { secretName, key } instead`],
+  ['token reference without a Secret name', {}, [['default', { token: {} as any }]],
+    `${R}: invalid token.secretName (missing): must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`],
+  ['invalid Secret name', {}, [['default', { token: { secretName: 'Runner_Token' } }]],
+    `${R}: invalid token.secretName "Runner_Token": must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`],
+  ['invalid Secret key', {}, [['default', { token: { secretName: 'runner-token', key: 'runner token' } }]],
+    `${R}: invalid token.key "runner token": must be a Secret key: at most 253 letters, digits, "-", "_" and "."`],
+  ['invalid build namespace', {}, [['default', { buildNamespace: 'ci_builds' }]],
+    `${R}: invalid buildNamespace "ci_builds": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
+  ['build namespace equal to the manager namespace', {}, [['default', { buildNamespace: 'gitlab-runner' }]],
+    `${R}: invalid buildNamespace "gitlab-runner": must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager`],
+  ['invalid build resource quantity', {}, [['default', { buildResources: { memory: { request: '1Gb' } } }]],
+    `${R}: invalid buildResources.memory.request "1Gb": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)`],
+  ['invalid helper cpu quantity', {}, [['default', { helperResources: { cpu: { limit: '1 core' } } }]],
+    `${R}: invalid helperResources.cpu.limit "1 core": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)`],
+  ['poll timeout of 0', {}, [['default', { pollTimeout: Duration.seconds(0) }]],
+    `${R}: invalid pollTimeout "0s": must be a Duration of whole seconds, at least 1s, e.g. Duration.minutes(10)`],
+  ['poll interval not below poll timeout', {}, [['default', { pollTimeout: Duration.seconds(10), pollInterval: Duration.seconds(10) }]],
+    `${R}: invalid pollInterval "10s": must be shorter than pollTimeout (10s)`],
+  ['runner limit below 1', {}, [['default', { limit: 0 }]],
+    `${R}: invalid limit 0: must be an integer >= 1`],
+  ['invalid node selector key', {}, [['default', { nodeSelector: { 'bad key': 'x' } }]],
+    `${R}: invalid nodeSelector key "bad key": must be a qualified name "[prefix/]name": name at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit; optional prefix a DNS-1123 subdomain`],
+  ['invalid pod label value', {}, [['default', { podLabels: { team: 'x'.repeat(64) } }]],
+    `${R}: invalid podLabels["team"] "${'x'.repeat(64)}": must be a label value: empty, or at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit`],
+  ['invalid pod annotation key', {}, [['default', { podAnnotations: { 'Example.com/owner': 'x' } }]],
+    `${R}: invalid podAnnotations key "Example.com/owner": must be a qualified name "[prefix/]name": name at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit; optional prefix a DNS-1123 subdomain`],
+  ['invalid toleration effect', {}, [['default', { tolerations: [{ key: 'ci', effect: 'NO_SCHEDULE' as any }] }]],
+    `${R}: invalid tolerations[0].effect "NO_SCHEDULE": must be one of "NoSchedule", "PreferNoSchedule", "NoExecute"`],
+  ['token-looking environment value', {}, [['default', { environment: { GITLAB_TOKEN: 'glpat-abcdefghij' } }]],
+    `${R}: invalid environment.GITLAB_TOKEN "glpat****": looks like a GitLab token; pass secrets as masked CI/CD variables in GitLab, never in config.toml`],
+  ['invalid environment name', {}, [['default', { environment: { '1X': 'y' } }]],
+    `${R}: invalid environment key "1X": must be a shell variable name: letters, digits and "_", not starting with a digit`],
+  ['unknown pull policy', {}, [['default', { pullPolicy: ['IfNotPresent' as any] }]],
+    `${R}: invalid pullPolicy[0] "IfNotPresent": must be one of "never", "if-not-present", "always"`],
+  ['invalid feature flag', {}, [['default', { featureFlags: { USE_FASTZIP: true } }]],
+    `${R}: invalid featureFlags key "USE_FASTZIP": must be a GitLab Runner feature flag name such as "FF_USE_FASTZIP"`],
+];
+
+describe('bad input is rejected at synth with a precise message, and nothing is written', () => {
+  test.each(cases)('GIVEN %s', (_name, props, runners, message) => {
+    const { error, written } = attempt(props, runners);
+    expect(error?.message).toBe(message);
+    expect(written).toEqual([]);
+  });
+
+  test('GIVEN valid input THEN the same harness writes the manifests (the harness can tell)', () => {
+    const { error, written } = attempt({});
+    expect(error).toBeUndefined();
+    expect(written).toEqual(['stack.k8s.yaml']);
+  });
+
+  test('GIVEN plain http with allowInsecureHttp THEN it is accepted', () => {
+    expect(attempt({ gitlabUrl: 'http://gitlab.lab:8080', allowInsecureHttp: true }).error).toBeUndefined();
+  });
+});

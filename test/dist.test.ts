@@ -1,0 +1,36 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { main } from '../src/main';
+import { tmpdir } from './helpers';
+
+const root = path.join(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+/** Every file of a folder, by relative path, as bytes. */
+function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort()
+    .map((f) => [f, fs.readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+describe('dist/ is the committed output of the reference stack', () => {
+  test('GIVEN the current sources WHEN synthesized in-process THEN dist/ is byte-identical (regenerate with `npm run synth`)', () => {
+    const out = tmpdir();
+    main(out);
+    expect(readTree(out)).toEqual(readTree(dist));
+  });
+
+  test('WHEN `npm run synth` runs in another process, from another directory THEN it writes the same bytes', () => {
+    const out = tmpdir();
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), out], { cwd: tmpdir(), env: { PATH: process.env.PATH, TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8' }, stdio: 'pipe' });
+    expect(readTree(out)).toEqual(readTree(dist));
+  });
+
+  test('WHEN `cdk8s synth` runs THEN it writes the same bytes', () => {
+    const out = tmpdir();
+    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', out], { cwd: root, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' }, stdio: 'pipe' });
+    expect(readTree(out)).toEqual(readTree(dist));
+  });
+});
