@@ -20,7 +20,9 @@ export class ReferenceStack extends Chart {
 
 /** Synthesizes the reference stack into `outdir` (default: CDK8S_OUTDIR, else `dist`). */
 export function main(outdir?: string): void {
-  const app = new App({ outdir });
+  // No construct-metadata.json (the cdk8s CLI asks for one when validations run): dist/ must hold
+  // only manifests, or an Argo CD / Flux directory sync fails on it. Findings name objects anyway.
+  const app = new App({ outdir, recordConstructMetadata: false });
   new ReferenceStack(app, 'gitlab-runner');
   app.synth();
 }

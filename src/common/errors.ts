@@ -28,6 +28,28 @@ export function invalid(scope: IConstruct, field: string, value: unknown, allowe
   throw new ConfigError(scope.node.path, field, value, allowed);
 }
 
+/**
+ * Runs `fn`, which calls into cdk8s or constructs with user input, and re-throws anything it
+ * throws as a {@link ConfigError} naming the construct path, the field and what is allowed, with
+ * the library's own message kept as the cause.
+ */
+export function withContext<T>(scope: IConstruct, field: string, value: unknown, allowed: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(scope.node.path, field, value, `${allowed} (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The message of a check that runs at synth (`node.addValidation`): cdk8s prefixes it with the
+ * construct path, so it carries the rest: field, value, what is allowed.
+ */
+export function validationMessage(field: string, value: unknown, allowed: string): string {
+  return `invalid ${field} ${describe(value)}: ${allowed}`;
+}
+
 function describe(value: unknown): string {
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return JSON.stringify(value);

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { invalid } from './errors';
+import { invalid, withContext } from './errors';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -129,9 +129,10 @@ export function gitlabUrl(scope: IConstruct, field: string, value: string, allow
 
 /** A cdk8s Duration of whole seconds, at least `min`; returns the seconds. */
 export function seconds(scope: IConstruct, field: string, value: Duration, min: number): number {
-  const s = value instanceof Duration ? value.toSeconds() : NaN;
+  const allowed = `must be a Duration of whole seconds, at least ${min}s, e.g. Duration.minutes(10)`;
+  const s = value instanceof Duration ? withContext(scope, field, value.toHumanString(), allowed, () => value.toSeconds()) : NaN;
   if (!Number.isInteger(s) || s < min) {
-    invalid(scope, field, value instanceof Duration ? `${s}s` : value, `must be a Duration of whole seconds, at least ${min}s, e.g. Duration.minutes(10)`);
+    invalid(scope, field, value instanceof Duration ? value.toHumanString() : value, allowed);
   }
   return s;
 }

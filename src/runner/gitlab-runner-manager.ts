@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { invalid } from '../common/errors';
+import { invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
@@ -262,7 +262,7 @@ export class GitLabRunnerManager extends Construct {
 
     this.node.addValidation({
       validate: () => (this.runnerList.length === 0
-        ? [`${this.node.path}: a manager needs at least one runner: call addRunner(name, { token: { secretName } })`]
+        ? [validationMessage('runners', [], 'a manager needs at least one runner: call addRunner(name, { token: { secretName } })')]
         : []),
     });
   }
@@ -276,13 +276,15 @@ export class GitLabRunnerManager extends Construct {
     if (this.runnerList.some((r) => r.runnerName === name)) {
       invalid(this, 'addRunner() name', name, `must be unique within the manager; already used: ${this.runnerList.map((r) => r.runnerName).join(', ')}`);
     }
-    const runner = new Runner(this, name, options, {
+    // The name is also the construct id: let the Runner validate it, but report what constructs
+    // itself rejects (an empty id, a clash with another child) against the manager.
+    const runner = withContext(this, 'addRunner() name', name, 'must be a DNS-1123 label unique among the manager\'s children', () => new Runner(this, name, options, {
       gitlabUrl: this.gitlabUrl,
       managerNamespace: this.namespace,
       defaultBuildNamespace: this.defaultBuildNamespace,
       useBuildNamespace: (ns) => this.buildNamespace(ns).buildServiceAccount,
       secretPlaceholder: (ref) => this.secretPlaceholder(ref),
-    });
+    }));
     this.runnerList.push(runner);
     return runner;
   }

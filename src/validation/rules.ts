@@ -1,0 +1,226 @@
+import { parse } from 'smol-toml';
+import { Finding, ManifestObject, objectRef, podTemplates, privilegedNamespaces } from './finding';
+
+// The project's own rules, beyond what schema and Pod Security validators check. Each returns
+// findings; an empty list is a pass. They read only the synthesized objects, so they work on
+// dist/, on a Helm render, or on any other folder of manifests.
+
+/** No `*` in any RBAC rule. */
+export function rbacNoWildcard(objects: readonly ManifestObject[]): Finding[] {
+  return objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole').flatMap((o) =>
+    (o.rules ?? []).flatMap((rule: any, i: number) =>
+      ['apiGroups', 'resources', 'verbs', 'resourceNames', 'nonResourceURLs']
+        .filter((field) => (rule[field] ?? []).includes('*'))
+        .map((field) => ({
+          rule: 'rbac-no-wildcard', object: objectRef(o), path: `rules.${i}.${field}`,
+          message: `wildcard "*" in ${field}`, fix: 'list the exact API groups, resources and verbs needed',
+        }))));
+}
+
+/** No Secret carries data: secrets are referenced, never emitted. */
+export function noSecretData(objects: readonly ManifestObject[]): Finding[] {
+  return objects.filter((o) => o.kind === 'Secret' && (Object.keys(o.data ?? {}).length || Object.keys(o.stringData ?? {}).length))
+    .map((o) => ({
+      rule: 'no-secret-data', object: objectRef(o), path: o.data ? 'data' : 'stringData',
+      message: 'a Secret with data would put credentials in git',
+      fix: 'reference an existing Secret, or emit an ExternalSecret',
+    }));
+}
+
+const CREDENTIAL_PATTERNS: Array<[string, RegExp]> = [
+  ['GitLab token', /\b(glrt|glpat|glptt|gldt|glcbt|glsoat)-[A-Za-z0-9_-]{8,}/],
+  ['GitLab registration token', /\bGR1348941[A-Za-z0-9_-]{8,}/],
+  ['AWS access key id', /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['private key', /-----BEGIN [A-Z ]*PRIVATE KEY-----/],
+  ['service-account key', /"private_key"\s*:/],
+];
+
+/** No string anywhere looks like a credential. */
+export function noCredentialStrings(objects: readonly ManifestObject[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const o of objects) {
+    walkStrings(o, '', (value, path) => {
+      for (const [what, pattern] of CREDENTIAL_PATTERNS) {
+        if (pattern.test(value)) {
+          findings.push({
+            rule: 'no-credential-strings', object: objectRef(o), path,
+            message: `holds what looks like a ${what}`, fix: 'move it into a Secret and reference it',
+          });
+        }
+      }
+    });
+  }
+  return findings;
+}
+
+/** Every container has cpu and memory requests and limits. */
+export function containerResources(objects: readonly ManifestObject[]): Finding[] {
+  return objects.flatMap(podTemplates).flatMap((t) => containers(t.spec).flatMap(({ c, path }) =>
+    ['requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory']
+      .filter((r) => getPath(c.resources, r) === undefined)
+      .map((r) => ({
+        rule: 'container-resources', object: objectRef(t.owner), path: `${t.path}.${path}.resources.${r}`,
+        message: `container "${c.name}" has no ${r}`, fix: 'set requests and limits so the scheduler and the kubelet can protect the node',
+      }))));
+}
+
+/** Long-running containers have readiness and liveness probes; Jobs and init containers need none. */
+export function probes(objects: readonly ManifestObject[]): Finding[] {
+  return objects.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)).flatMap(podTemplates)
+    .flatMap((t) => (t.spec.containers ?? []).flatMap((c: any, i: number) =>
+      ['readinessProbe', 'livenessProbe'].filter((p) => !c[p]).map((p) => ({
+        rule: 'probes', object: objectRef(t.owner), path: `${t.path}.containers.${i}.${p}`,
+        message: `container "${c.name}" has no ${p}`, fix: 'probe an endpoint the process itself serves',
+      }))));
+}
+
+/** Every image is pinned to a version tag or a digest. */
+export function pinnedImages(objects: readonly ManifestObject[]): Finding[] {
+  return objects.flatMap(podTemplates).flatMap((t) => containers(t.spec)
+    .filter(({ c }) => !isPinned(c.image))
+    .map(({ c, path }) => ({
+      rule: 'pinned-image', object: objectRef(t.owner), path: `${t.path}.${path}.image`,
+      message: `image "${c.image}" floats`, fix: 'pin a version tag (not "latest") or a digest',
+    })));
+}
+
+/** Every pod is selected by at least one NetworkPolicy in its namespace. */
+export function networkPolicyCoverage(objects: readonly ManifestObject[]): Finding[] {
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  return objects.flatMap(podTemplates)
+    .filter((t) => !policies.some((p) => p.metadata.namespace === t.owner.metadata.namespace && selects(p.spec?.podSelector ?? {}, t.labels)))
+    .map((t) => ({
+      rule: 'network-policy-coverage', object: objectRef(t.owner), path: `${t.path.replace(/\.spec$/, '')}.metadata.labels`,
+      message: 'no NetworkPolicy in its namespace selects these pods', fix: 'add a NetworkPolicy that selects them (default deny plus what they need)',
+    }));
+}
+
+/**
+ * No pod outside a privileged namespace tolerates a privileged pool's taint. The taints come from
+ * the pools in the output (Karpenter NodePool, GKE ContainerNodePool) and from the tolerations of
+ * privileged runners in config.toml (which covers pools of existing nodes). Runners' build pods
+ * (config.toml `node_tolerations`) are checked like pod templates.
+ */
+export function privilegedTaintIsolation(objects: readonly ManifestObject[]): Finding[] {
+  const privileged = new Set(privilegedNamespaces(objects));
+  const runners = runnerEntries(objects);
+  const taints: Taint[] = [
+    ...objects.filter((o) => o.kind === 'NodePool' && o.apiVersion.startsWith('karpenter.sh/'))
+      .flatMap((o) => o.spec?.template?.spec?.taints ?? []),
+    ...objects.filter((o) => o.kind === 'ContainerNodePool')
+      .flatMap((o) => (o.spec?.nodeConfig?.taint ?? []).map((t: any) => ({ ...t, effect: GKE_EFFECTS[t.effect] ?? t.effect }))),
+    ...runners.filter((r) => r.entry.kubernetes?.privileged).flatMap((r) => tolerationsFromToml(r.entry.kubernetes?.node_tolerations)),
+  ];
+  if (taints.length === 0) return [];
+  const findings: Finding[] = [];
+  for (const t of objects.flatMap(podTemplates)) {
+    if (privileged.has(t.owner.metadata.namespace ?? '')) continue;
+    (t.spec.tolerations ?? []).forEach((tol: any, i: number) => {
+      const taint = taints.find((x) => tolerates(tol, x));
+      if (taint) {
+        findings.push({
+          rule: 'privileged-taint-isolation', object: objectRef(t.owner), path: `${t.path}.tolerations.${i}`,
+          message: `tolerates the privileged pool taint ${taint.key}=${taint.value ?? ''}:${taint.effect} outside a privileged namespace`,
+          fix: 'only privileged build pods, in their own namespace, may tolerate the pool\'s taint',
+        });
+      }
+    });
+  }
+  for (const r of runners.filter((x) => !x.entry.kubernetes?.privileged && !privileged.has(x.entry.kubernetes?.namespace))) {
+    for (const tol of tolerationsFromToml(r.entry.kubernetes?.node_tolerations)) {
+      const taint = taints.find((x) => tolerates(tol, x));
+      if (taint) {
+        findings.push({
+          rule: 'privileged-taint-isolation', object: objectRef(r.configMap), path: `runners.${r.entry.name}.kubernetes.node_tolerations`,
+          message: `runner "${r.entry.name}" lets its build pods tolerate the privileged pool taint ${taint.key}`,
+          fix: 'bind only the privileged runner to the pool',
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Every project rule, in a stable order. */
+export const PROJECT_RULES = [
+  rbacNoWildcard, noSecretData, noCredentialStrings, containerResources, probes, pinnedImages,
+  networkPolicyCoverage, privilegedTaintIsolation,
+] as const;
+
+export function projectFindings(objects: readonly ManifestObject[]): Finding[] {
+  return PROJECT_RULES.flatMap((rule) => rule(objects));
+}
+
+// --- helpers
+
+interface Taint { key: string; value?: string; effect?: string }
+const GKE_EFFECTS: Record<string, string> = { NO_SCHEDULE: 'NoSchedule', PREFER_NO_SCHEDULE: 'PreferNoSchedule', NO_EXECUTE: 'NoExecute' };
+
+function tolerates(tol: any, taint: Taint): boolean {
+  if (tol.operator === 'Exists' && tol.key === undefined) return !tol.effect || tol.effect === taint.effect;
+  if (tol.key !== taint.key) return false;
+  if (tol.effect && taint.effect && tol.effect !== taint.effect) return false;
+  return tol.operator === 'Exists' || (tol.value ?? '') === (taint.value ?? '');
+}
+
+/** config.toml `node_tolerations` (`"key=value" = "Effect"`) as Kubernetes tolerations. */
+function tolerationsFromToml(table: Record<string, string> | undefined): any[] {
+  return Object.entries(table ?? {}).map(([k, effect]) => {
+    const [key, value] = k.split('=');
+    return value === undefined ? { key, operator: 'Exists', effect: effect || undefined } : { key, operator: 'Equal', value, effect: effect || undefined };
+  });
+}
+
+/** Every `[[runners]]` entry of every config.toml in a ConfigMap. */
+function runnerEntries(objects: readonly ManifestObject[]): Array<{ configMap: ManifestObject; entry: any }> {
+  return objects.filter((o) => o.kind === 'ConfigMap').flatMap((o) =>
+    Object.entries(o.data ?? {}).filter(([k]) => k.endsWith('.toml')).flatMap(([, text]) => {
+      try {
+        return ((parse(text as string) as any).runners ?? []).map((entry: any) => ({ configMap: o, entry }));
+      } catch {
+        return [];
+      }
+    }));
+}
+
+function containers(spec: any): Array<{ c: any; path: string }> {
+  return [
+    ...(spec.initContainers ?? []).map((c: any, i: number) => ({ c, path: `initContainers.${i}` })),
+    ...(spec.containers ?? []).map((c: any, i: number) => ({ c, path: `containers.${i}` })),
+  ];
+}
+
+function isPinned(image: string | undefined): boolean {
+  if (!image) return false;
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const last = image.split('/').pop() ?? '';
+  const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : undefined;
+  return tag !== undefined && tag !== '' && tag !== 'latest';
+}
+
+function selects(selector: any, labels: Record<string, string>): boolean {
+  const matchLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const matchExpressions = (selector.matchExpressions ?? []).every((e: any) => {
+    const has = e.key in labels;
+    switch (e.operator) {
+      case 'In': return has && e.values.includes(labels[e.key]);
+      case 'NotIn': return !has || !e.values.includes(labels[e.key]);
+      case 'Exists': return has;
+      case 'DoesNotExist': return !has;
+      default: return false;
+    }
+  });
+  return matchLabels && matchExpressions;
+}
+
+function getPath(o: any, path: string): unknown {
+  return path.split('.').reduce((x, k) => (x === undefined || x === null ? undefined : x[k]), o);
+}
+
+function walkStrings(value: unknown, path: string, visit: (s: string, path: string) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, path ? `${path}.${i}` : `${i}`, visit));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) walkStrings(v, path ? `${path}.${k}` : k, visit);
+  }
+}

@@ -1,0 +1,167 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { stringify } from 'yaml';
+import { ReferenceStack } from '../src/main';
+import { Finding, ManifestObject, validateManifests } from '../src/validation';
+import { tmpdir } from './helpers';
+
+/** A small valid app: restricted namespace, a hardened Deployment and a NetworkPolicy for it. */
+function baseline(): ManifestObject[] {
+  const labels = { 'app.kubernetes.io/name': 'demo' };
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'demo', namespace: 'demo', labels },
+      spec: {
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'app', image: 'example/app:1.2.3', imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+              livenessProbe: { httpGet: { path: '/live', port: 'http' } },
+              resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+            }],
+          },
+        },
+      },
+    },
+    { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'demo', namespace: 'demo' }, spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress'] } },
+  ] as ManifestObject[];
+}
+
+const deployment = (objs: ManifestObject[]): any => objs.find((o) => o.kind === 'Deployment');
+const container = (objs: ManifestObject[]): any => deployment(objs).spec.template.spec.containers[0];
+
+/** [rule, how the fixture breaks it, the exact violations expected] */
+const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> | Array<Partial<Finding>>]> = [
+  ['schema', (o) => { deployment(o).spec.replicas = 'two'; },
+    { rule: 'schema', object: 'Deployment demo/demo' }],
+  ['PSS restricted (Monokle)', (o) => { container(o).securityContext.allowPrivilegeEscalation = true; },
+    { rule: 'PSS202', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation', message: 'Disallow the process from elevating its privileges.' }],
+  ['rbac-no-wildcard', (o) => { o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'demo' }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }); },
+    { rule: 'rbac-no-wildcard', object: 'Role demo/r', path: 'rules.0.resources', message: 'wildcard "*" in resources' }],
+  ['no-secret-data', (o) => { o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'demo' }, data: { password: 'c2VjcmV0' } }); },
+    { rule: 'no-secret-data', object: 'Secret demo/s', path: 'data', message: 'a Secret with data would put credentials in git' }],
+  ['no-credential-strings', (o) => { container(o).env = [{ name: 'TOKEN', value: 'glrt-AbCdEfGhIjKlMnOp' }]; },
+    { rule: 'no-credential-strings', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.env.0.value', message: 'holds what looks like a GitLab token' }],
+  ['container-resources', (o) => { delete container(o).resources.limits.cpu; },
+    { rule: 'container-resources', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.resources.limits.cpu', message: 'container "app" has no limits.cpu' }],
+  ['probes', (o) => { delete container(o).livenessProbe; },
+    { rule: 'probes', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.livenessProbe', message: 'container "app" has no livenessProbe' }],
+  ['pinned-image', (o) => { container(o).image = 'example/app:latest'; },
+    [
+      // Monokle's best-practice rule and the project's own rule agree.
+      { rule: 'KBP001', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.image', message: 'Disallow images with the latest tag' },
+      { rule: 'pinned-image', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.image', message: 'image "example/app:latest" floats' },
+    ]],
+  ['network-policy-coverage', (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1); },
+    { rule: 'network-policy-coverage', object: 'Deployment demo/demo', path: 'spec.template.metadata.labels', message: 'no NetworkPolicy in its namespace selects these pods' }],
+  ['privileged-taint-isolation', (o) => {
+    o.push({
+      apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'privileged' },
+      spec: { template: { spec: {
+        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+        requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }],
+        taints: [{ key: 'ci.gitlab.com/privileged', value: 'true', effect: 'NoSchedule' }],
+      } } },
+    } as any);
+    deployment(o).spec.template.spec.tolerations = [{ key: 'ci.gitlab.com/privileged', operator: 'Exists' }];
+  }, {
+    rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
+    message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
+  }],
+];
+
+const karpenterCrd = path.join(__dirname, '..', '..', 'shared', 'crds', 'karpenter.sh_nodepools.yaml');
+const crdFiles = fs.existsSync(karpenterCrd) ? [karpenterCrd] : [];
+const violations = (objs: ManifestObject[]) => validateManifests(objs, { crdFiles }).filter((f) => !f.accepted);
+
+describe('validation', () => {
+  test('GIVEN the reference stack THEN there is no violation', () => {
+    const objects = Testing.synth(new ReferenceStack(Testing.app(), 'ref')) as ManifestObject[];
+    expect(violations(objects)).toEqual([]);
+  });
+
+  test('GIVEN the valid baseline fixture THEN there is no violation (each broken fixture differs by one defect)', () => {
+    expect(violations(baseline())).toEqual([]);
+  });
+
+  test.each(broken)('GIVEN a fixture that breaks %s THEN exactly that violation is reported', (_rule, breakIt, expected) => {
+    const objs = baseline();
+    breakIt(objs);
+    const found = violations(objs);
+    expect(found).toEqual((Array.isArray(expected) ? expected : [expected]).map((e) => expect.objectContaining(e)));
+  });
+
+  test('WHEN `npm run validate` runs on a broken fixture THEN it exits 1 and prints the precise violation', () => {
+    const dir = tmpdir();
+    const objs = baseline();
+    broken.find(([rule]) => rule === 'pinned-image')![1](objs);
+    fs.writeFileSync(path.join(dir, 'broken.yaml'), objs.map((o) => stringify(o)).join('---\n'));
+    let status = 0;
+    let stdout = '';
+    try {
+      execFileSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'validate.js'), dir], { stdio: 'pipe' });
+    } catch (e: any) {
+      status = e.status;
+      stdout = String(e.stdout);
+    }
+    expect(status).toBe(1);
+    expect(stdout).toContain('VIOLATION pinned-image Deployment demo/demo spec.template.spec.containers.0.image: image "example/app:latest" floats (fix: pin a version tag (not "latest") or a digest)');
+    expect(stdout).toContain('3 objects, 2 violations, 0 accepted findings');
+  });
+
+  test('WHEN `npm run validate` runs on dist/ THEN it exits 0', () => {
+    const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'validate.js')], { stdio: 'pipe' }).toString();
+    expect(out).toMatch(/\d+ objects, 0 violations/);
+  });
+});
+
+describe('cdk8s validation plugin (cdk8s.yaml `validations:`)', () => {
+  const root = path.join(__dirname, '..');
+  const cli = path.join(root, 'node_modules', '.bin', 'cdk8s');
+
+  /** Runs the real `cdk8s synth` in a scratch project whose app emits `objects`, with our plugin. */
+  function cdk8sSynth(objects: ManifestObject[]): { status: number; output: string } {
+    const dir = tmpdir();
+    fs.writeFileSync(path.join(dir, 'manifest.yaml'), objects.map((o) => stringify(o)).join('---\n'));
+    fs.writeFileSync(path.join(dir, 'app.js'), [
+      "const fs = require('fs');",
+      'fs.mkdirSync(process.env.CDK8S_OUTDIR, { recursive: true });',
+      `fs.copyFileSync(${JSON.stringify(path.join(dir, 'manifest.yaml'))}, require('path').join(process.env.CDK8S_OUTDIR, 'app.k8s.yaml'));`,
+    ].join('\n'));
+    fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), stringify({
+      language: 'typescript', app: 'node app.js',
+      validations: [{ package: path.join(root, 'validation', 'cdk8s-plugin.js'), class: 'GitLabRunnerStackValidation', version: '0.0.0' }],
+    }));
+    try {
+      const out = execFileSync(cli, ['synth'], { cwd: dir, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+      return { status: 0, output: out.toString() };
+    } catch (e: any) {
+      return { status: e.status, output: `${e.stdout}${e.stderr}` };
+    }
+  }
+
+  test('GIVEN an app emitting a violation WHEN `cdk8s synth` runs THEN it fails and names the rule and object', () => {
+    const objs = baseline();
+    delete container(objs).resources.limits.cpu;
+    const { status, output } = cdk8sSynth(objs);
+    expect(status).not.toBe(0);
+    expect(output).toContain('container-resources');
+    expect(output).toContain('Deployment demo/demo');
+  });
+
+  test('GIVEN a valid app WHEN `cdk8s synth` runs THEN the plugin passes it', () => {
+    const { status, output } = cdk8sSynth(baseline());
+    expect(output).toContain('success');
+    expect(status).toBe(0);
+  });
+});
