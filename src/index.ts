@@ -8,3 +8,7 @@ export * from './runner/executor-rbac';
 export * from './runner/build-namespace';
 export * from './runner/runner';
 export * from './runner/gitlab-runner-manager';
+export { Values, resetValues } from './helm/values';
+export type { ValueOptions, ValueDefinition } from './helm/values';
+export { HelmChart } from './helm/helm-chart';
+export type { HelmChartProps } from './helm/helm-chart';

@@ -1,10 +1,15 @@
-import { App, Chart } from 'cdk8s';
+import * as path from 'path';
+import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { GitLabRunnerManager } from './index';
+import { HelmChart } from './helm/helm-chart';
+import { Values } from './helm/values';
+import { GitLabRunnerManager, MANAGER_DEFAULTS, Resources, RUNNER_DEFAULTS } from './index';
 
 /**
  * The reference stack: one runner manager for gitlab.com with one unprivileged runner whose
- * build pods run in their own namespace. Before applying, create the token Secret:
+ * build pods run in their own namespace. Its props are bound to Helm values, so the same class
+ * synthesizes the plain manifests (the defaults) and the Helm chart. Before applying, create the
+ * token Secret:
  *
  *   kubectl -n gitlab-runner create secret generic gitlab-runner-token --from-literal=runner-token=glrt-…
  */
@@ -13,9 +18,42 @@ export class ReferenceStack extends Chart {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.manager = new GitLabRunnerManager(this, 'manager', { gitlabUrl: 'https://gitlab.com' });
-    this.manager.addRunner('default', { token: { secretName: 'gitlab-runner-token' } });
+    this.manager = new GitLabRunnerManager(this, 'manager', {
+      gitlabUrl: Values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
+      concurrent: Values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
+      checkInterval: Duration.seconds(Values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
+      logLevel: Values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
+      image: Values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+    });
+    if (this.manager.metricsService) Values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
+    this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds'));
   }
+}
+
+/** A runner's options bound to `runners.<name>.*` values. */
+function runnerValues(name: string, secretName: string, buildNamespace: string) {
+  const at = (p: string) => `runners.${name}.${p}`;
+  const resources = (p: string, defaults: Resources, what: string): Resources => ({
+    cpu: {
+      request: Values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
+      limit: Values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
+    },
+    memory: {
+      request: Values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
+      limit: Values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
+    },
+  });
+  return {
+    token: {
+      secretName: Values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
+      key: Values.string(at('token.key'), { default: 'runner-token', description: 'Key of the token in that Secret' }),
+    },
+    buildNamespace: Values.string(at('buildNamespace'), { default: buildNamespace, description: `Namespace of runner "${name}"'s build pods` }),
+    image: Values.string(at('image'), { default: RUNNER_DEFAULTS.image, description: 'Default job image' }),
+    pollTimeout: Duration.seconds(Values.number(at('pollTimeout'), { default: RUNNER_DEFAULTS.pollTimeout.toSeconds(), description: 'Seconds to wait for a build pod to start (poll_timeout)' })),
+    buildResources: resources('resources.build', RUNNER_DEFAULTS.buildResources, 'Build container'),
+    helperResources: resources('resources.helper', RUNNER_DEFAULTS.helperResources, 'Helper container'),
+  };
 }
 
 /** Synthesizes the reference stack into `outdir` (default: CDK8S_OUTDIR, else `dist`). */
@@ -26,5 +64,29 @@ export function main(outdir?: string): void {
   new ReferenceStack(app, 'gitlab-runner');
   app.synth();
 }
+
+/** Synthesizes the reference stack as the Helm chart `gitlab-runner-stack` into `outdir`. */
+export function helm(outdir = path.join('charts', 'gitlab-runner-stack')): void {
+  const app = new App({ outdir: path.join(outdir, '.unused') });
+  const stack = new ReferenceStack(app, 'gitlab-runner');
+  HelmChart.synth(app, outdir, {
+    name: 'gitlab-runner-stack',
+    version: '0.1.0',
+    appVersion: stack.manager.runnerVersion ?? 'unknown',
+    description: 'GitLab Runner on Kubernetes: runner manager, least-privilege RBAC, typed config.toml (generated by cdk8s-gitlab-runner)',
+    notes: NOTES,
+  });
+}
+
+const NOTES = `GitLab Runner manager {{ .Release.Name }} is installed.
+
+Next steps:
+1. Create each runner in GitLab (Settings > CI/CD > Runners) and store its glrt- token:
+{{- range $name, $runner := .Values.runners }}
+   kubectl -n gitlab-runner create secret generic {{ $runner.token.secretName }} --from-literal={{ $runner.token.key }}=glrt-…
+{{- end }}
+2. Watch the manager start:
+   kubectl -n gitlab-runner rollout status statefulset/gitlab-runner
+`;
 
 if (require.main === module) main();

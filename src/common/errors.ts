@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { concrete, hasValues, valueOf } from '../helm/values';
 
 /**
  * A construct prop that cannot produce a working manifest.
@@ -51,6 +52,9 @@ export function validationMessage(field: string, value: unknown, allowed: string
 }
 
 function describe(value: unknown): string {
+  const helmValue = valueOf(value);
+  if (helmValue) return `${describe(helmValue.default)} (default of Helm value "${helmValue.path}")`;
+  if (hasValues(value)) return `${describe(concrete(value))} (with Helm value defaults)`;
   if (value === undefined) return '(missing)';
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);

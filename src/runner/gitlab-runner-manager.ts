@@ -10,6 +10,7 @@ import { Resources, resolveResources, toResourceRequirements } from '../common/r
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
+import { concrete, togglesOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
 import { toToml } from './config/serialize';
@@ -175,6 +176,8 @@ export class GitLabRunnerManager extends Construct {
   public readonly statefulSet: k8s.KubeStatefulSet;
   /** Labels on every object of this manager. */
   public readonly labels: Record<string, string>;
+  /** The headless metrics Service, unless `metricsService` is false. */
+  public readonly metricsService?: k8s.KubeService;
 
   private readonly props: GitLabRunnerManagerProps;
   private readonly defaultBuildNamespace: string;
@@ -195,12 +198,15 @@ export class GitLabRunnerManager extends Construct {
     this.defaultBuildNamespace = v.dnsLabel(this, 'defaultBuildNamespace', props.defaultBuildNamespace ?? `${this.name}-builds`);
     this.gitlabUrl = v.gitlabUrl(this, 'gitlabUrl', props.gitlabUrl, props.allowInsecureHttp ?? false);
     this.image = pinnedImage(this, 'image', props.image ?? MANAGER_DEFAULTS.image);
-    this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(this.image)?.[1];
+    // From the default when the image is a Helm value: a label, not behaviour.
+    this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(concrete(this.image))?.[1];
     this.serviceAccountName = this.name;
     this.createNamespaces = props.createNamespaces ?? true;
     this.networkPolicies = props.networkPolicies ?? true;
     this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
-    this.shutdownSeconds = v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1);
+    this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
+      v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1),
+      'terminationGracePeriodSeconds is computed from it');
     this.global = {
       concurrent: v.integer(this, 'concurrent', props.concurrent ?? MANAGER_DEFAULTS.concurrent, 1),
       check_interval: v.seconds(this, 'checkInterval', props.checkInterval ?? MANAGER_DEFAULTS.checkInterval, 1),
@@ -243,7 +249,7 @@ export class GitLabRunnerManager extends Construct {
     });
 
     if (props.metricsService ?? true) {
-      new k8s.KubeService(this, 'MetricsService', {
+      this.metricsService = new k8s.KubeService(this, 'MetricsService', {
         metadata: { ...meta, name: this.name },
         spec: {
           clusterIp: 'None',
@@ -315,7 +321,7 @@ export class GitLabRunnerManager extends Construct {
   }
 
   private configToml(): string {
-    return toToml(this.toConfigModel());
+    return toToml(this.toConfigModel(), this.runnerList.map((r) => togglesOf(r)));
   }
 
   private buildNamespace(ns: string): BuildNamespace {
@@ -338,7 +344,7 @@ export class GitLabRunnerManager extends Construct {
   private statefulSetSpec(replicas: number): k8s.StatefulSetSpec {
     const selector = selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' });
     // Sorted so the volume and the init container's arguments do not depend on call order.
-    const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const secretNames = [...new Set(secrets.map(([, s]) => s.secretName))];
     const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT });
     const restricted = restrictedContainerSecurityContext();
@@ -430,7 +436,8 @@ export class GitLabRunnerManager extends Construct {
   }
 
   private networkPolicySpec(): k8s.NetworkPolicySpec {
-    const url = new URL(this.gitlabUrl);
+    // From the default when the URL is a Helm value: egress also allows 443 and 6443 whatever it is.
+    const url = new URL(concrete(this.gitlabUrl));
     const gitlabPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     // The API server's address differs per cluster (and is often outside the pod network), so
     // egress is limited by port: GitLab's, and 443/6443 for the API server.
@@ -448,7 +455,8 @@ export class GitLabRunnerManager extends Construct {
 }
 
 /** Rejects images that float: no tag, or `latest`. */
-function pinnedImage(scope: Construct, field: string, image: string): string {
+function pinnedImage(scope: Construct, field: string, token: string): string {
+  const image = v.pattern(scope, field, token, PINNED_IMAGE_SCHEMA);
   if (typeof image !== 'string' || image.trim() === '' || /\s/.test(image)) {
     invalid(scope, field, image, 'must be an image reference such as "gitlab/gitlab-runner:alpine-v18.9.0"');
   }
@@ -458,5 +466,8 @@ function pinnedImage(scope: Construct, field: string, image: string): string {
   if (!hasDigest && (tag === undefined || tag === 'latest' || tag === 'alpine' || tag === 'ubuntu')) {
     invalid(scope, field, image, 'must be pinned to a version tag or a digest (e.g. ":alpine-v18.9.0" or "@sha256:…"), so every synth and every pod runs the same runner');
   }
-  return image;
+  return token;
 }
+
+/** What pinnedImage() accepts, for values.schema.json. */
+const PINNED_IMAGE_SCHEMA = { pattern: '^[^\\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$', not: { pattern: ':(latest|alpine|ubuntu)$' } };

