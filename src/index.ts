@@ -8,3 +8,7 @@ export * from './runner/executor-rbac';
 export * from './runner/build-namespace';
 export * from './runner/runner';
 export * from './runner/gitlab-runner-manager';
+export * from './cache/runner-cache';
+export * from './cache/cache-credentials';
+export * from './cache/s3-cache';
+export * from './cache/gcs-cache';
