@@ -10,5 +10,7 @@ export * from './runner/runner';
 export * from './runner/gitlab-runner-manager';
 export * from './cache/runner-cache';
 export * from './cache/cache-credentials';
+export * from './cache/bucket-provisioning-job';
+export * from './cache/minio-cache';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
