@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import { parse } from 'smol-toml';
 import {
   CacheCredentials, fromToml, GcsCache, GitLabRunnerManager, IRunnerCache, MinioCache, MinioCacheProps, Runner, S3Cache,
 } from '../src';
+import { ReferenceStack } from '../src/main';
 import { find, K8sObject, podSpecs, renderConfig, synth } from './helpers';
 import { policyFindings, policyViolations } from './policy';
 import { validateSchema } from './schema';
@@ -518,5 +519,21 @@ describe('Pod Security "restricted" (@monokle/validation) for MinIO and the Job'
       'PSS202 Deployment gitlab-runner-cache/minio',
       expect.stringMatching(/^PSS\d+ Job gitlab-runner-cache\/minio-provision-/),
     ]));
+  });
+});
+
+describe('reference stack', () => {
+  test('THEN its runner uses the standalone MinIO cache', () => {
+    const ref = new ReferenceStack(Testing.app(), 'gitlab-runner');
+    const objects = Testing.synth(ref) as K8sObject[];
+    expect(ref.cache.mode).toBe('standalone');
+    expect(ref.manager.runners[0].cache).toBe(ref.cache);
+    expect(configOf(objects).runners[0].cache?.s3?.ServerAddress).toBe(ref.cache.serverAddress);
+  });
+
+  test('THEN dist/ holds no Secret and no secret value', () => {
+    const dist = fs.readFileSync(path.join(__dirname, '..', 'dist', 'gitlab-runner.k8s.yaml'), 'utf8');
+    expect(dist).not.toMatch(/^kind: Secret$/m);
+    expect(dist).not.toMatch(/stringData|glrt-|MINIO_ROOT_PASSWORD:|AccessKey = "(?!@@secret:)/);
   });
 });
