@@ -220,8 +220,8 @@ export class CredentialsProvider {
   private secretName(): string {
     switch (this.source.kind) {
       case 'secret': return this.source.secretName;
-      case 'external-secret': return this.source.options.secretName ?? this.use.defaultSecretName;
-      case 'insecure-literal': return this.source.values.secretName ?? this.use.defaultSecretName;
+      case 'external-secret': return this.source.options?.secretName ?? this.use.defaultSecretName;
+      case 'insecure-literal': return this.source.values?.secretName ?? this.use.defaultSecretName;
     }
   }
 
