@@ -9,7 +9,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const stamp = path.join(root, 'lib', '.tsbuildinfo');
 const sources = ['src', 'imports', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
-const assets = ['src/runner/render-config.sh'];
+const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);

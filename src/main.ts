@@ -3,18 +3,22 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
 import { Values } from './helm/values';
-import { GitLabRunnerManager, MANAGER_DEFAULTS, Resources, RUNNER_DEFAULTS } from './index';
+import { CacheCredentials, GitLabRunnerManager, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS } from './index';
 
 /**
  * The reference stack: one runner manager for gitlab.com with one unprivileged runner whose
- * build pods run in their own namespace. Its props are bound to Helm values, so the same class
- * synthesizes the plain manifests (the defaults) and the Helm chart. Before applying, create the
- * token Secret:
+ * build pods run in their own namespace, and an in-cluster MinIO (standalone) as the runners'
+ * distributed cache. Its props are bound to Helm values, so the same class synthesizes the plain
+ * manifests (the defaults) and the Helm chart. Before applying, create the Secrets (README):
  *
  *   kubectl -n gitlab-runner create secret generic gitlab-runner-token --from-literal=runner-token=glrt-…
+ *   kubectl -n gitlab-runner-cache create secret generic minio-root --from-literal=rootUser=… --from-literal=rootPassword=…
+ *   kubectl -n gitlab-runner-cache create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…
+ *   kubectl -n gitlab-runner create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…
  */
 export class ReferenceStack extends Chart {
   public readonly manager: GitLabRunnerManager;
+  public readonly cache: MinioCache;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -26,7 +30,15 @@ export class ReferenceStack extends Chart {
       image: Values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
     });
     if (this.manager.metricsService) Values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
-    this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds'));
+    this.cache = new MinioCache(this, 'cache', {
+      rootCredentials: CacheCredentials.fromSecret('minio-root'),
+      cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
+      bucketName: Values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
+      expiry: Duration.days(Values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
+      storageSize: Values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
+    });
+    Values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
+    this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
   }
 }
 

@@ -74,6 +74,12 @@ describe.each(shells)('render-config.sh (the init container) run with the real %
     expect(out.stderr).toContain('config.toml needs @@secret:missing/key@@ but no such secret is mounted');
   });
 
+  test('GIVEN a listed secret no placeholder needs (a part switched off) and absent THEN rendering succeeds', () => {
+    const out = renderConfig('token = "@@secret:s/k@@"\n', { 's/k': 'v', 'off/key': '' }, {}, shell);
+    expect(out.stderr).toBe('');
+    expect(parse(fs.readFileSync(path.join(out.dir, 'config.toml'), 'utf8'))).toEqual({ token: 'v' });
+  });
+
   test('THEN each replica gets its own stable system ID in the runner\'s format', () => {
     const id = (pod: string, seed = 'gitlab-runner/gitlab-runner') =>
       fs.readFileSync(path.join(renderConfig(template, { 'runner-token/runner-token': 'glrt-x' }, { POD_NAME: pod, SYSTEM_ID_SEED: seed }, shell).dir, '.runner_system_id'), 'utf8');

@@ -22,6 +22,12 @@ describe('dist/ is the committed output of the reference stack', () => {
     expect(readTree(out)).toEqual(readTree(dist));
   });
 
+  test('THEN no Helm value marker or number token is left in the plain manifests', () => {
+    for (const [file, text] of Object.entries(readTree(dist))) {
+      expect(`${file}: ${text.match(/@@value:[^@]*@@|\d\.\d+e\+300/)?.[0] ?? 'clean'}`).toBe(`${file}: clean`);
+    }
+  });
+
   test('WHEN `npm run synth` runs in another process, from another directory THEN it writes the same bytes', () => {
     const out = tmpdir();
     execFileSync(process.execPath, [path.join(root, 'scripts', 'synth.js'), out], { cwd: tmpdir(), env: { PATH: process.env.PATH, TZ: 'Pacific/Chatham', LANG: 'tr_TR.UTF-8' }, stdio: 'pipe' });

@@ -84,11 +84,13 @@ export function busyboxPath(): string | undefined {
 let busyboxDir: string | undefined;
 /** A PATH holding only busybox applets, so the script sees exactly what the alpine image offers. */
 function busyboxBin(): string {
-  if (!busyboxDir) {
-    busyboxDir = tmpdir('busybox-');
-    for (const applet of ['sh', 'awk', 'sha256sum', 'cut', 'chmod', 'mv', 'rm', 'cat', 'printf', 'echo']) {
-      fs.symlinkSync(busyboxPath()!, path.join(busyboxDir, applet));
-    }
-  }
+  if (!busyboxDir) busyboxDir = busyboxBinWith(['sh', 'awk', 'sha256sum', 'cut', 'chmod', 'mv', 'rm', 'cat', 'printf', 'echo']);
   return busyboxDir;
+}
+
+/** A fresh folder holding only the given busybox applets, to use as PATH. */
+export function busyboxBinWith(applets: string[]): string {
+  const dir = tmpdir('busybox-');
+  for (const applet of applets) fs.symlinkSync(busyboxPath()!, path.join(dir, applet));
+  return dir;
 }

@@ -25,6 +25,16 @@ describe('reference stack', () => {
       'Role gitlab-runner-builds/gitlab-runner-executor',
       'RoleBinding gitlab-runner-builds/gitlab-runner-executor',
       'NetworkPolicy gitlab-runner-builds/gitlab-runner-builds-deny-ingress',
+      'Namespace -/gitlab-runner-cache',
+      'ServiceAccount gitlab-runner-cache/minio',
+      'Service gitlab-runner-cache/minio',
+      'PersistentVolumeClaim gitlab-runner-cache/minio-data',
+      'Deployment gitlab-runner-cache/minio',
+      'NetworkPolicy gitlab-runner-cache/minio',
+      'ConfigMap gitlab-runner-cache/minio-provision',
+      'ServiceAccount gitlab-runner-cache/minio-provision',
+      expect.stringMatching(/^Job gitlab-runner-cache\/minio-provision-[0-9a-f]{10}$/),
+      'NetworkPolicy gitlab-runner-cache/minio-provision',
     ]);
   });
 });
@@ -102,8 +112,10 @@ describe('secrets', () => {
   test('THEN the token Secret key is mounted read-only into the init container, and only there', () => {
     const sts = find(referenceObjects(), 'StatefulSet', 'gitlab-runner');
     const spec = sts.spec.template.spec;
+    // The reference stack's runner also uses the MinIO cache, whose keys are mounted the same way.
     expect(spec.volumes.find((v: any) => v.name === 'runner-secrets').projected.sources).toEqual([
-      { secret: { name: 'gitlab-runner-token', items: [{ key: 'runner-token', path: 'gitlab-runner-token/runner-token' }] } },
+      { secret: { name: 'gitlab-runner-cache', optional: true, items: [{ key: 'accesskey', path: 'gitlab-runner-cache/accesskey' }, { key: 'secretkey', path: 'gitlab-runner-cache/secretkey' }] } },
+      { secret: { name: 'gitlab-runner-token', optional: true, items: [{ key: 'runner-token', path: 'gitlab-runner-token/runner-token' }] } },
     ]);
     const mounts = (c: any) => c.volumeMounts.map((m: any) => m.name);
     expect(mounts(spec.initContainers[0])).toContain('runner-secrets');
@@ -176,7 +188,13 @@ describe('manager workload', () => {
 
   test('THEN every object carries the app.kubernetes.io labels and no name has a hash suffix', () => {
     for (const o of objects) {
-      expect(o.metadata.labels).toEqual(expect.objectContaining({
+      const cache = (o.metadata.namespace ?? o.metadata.name) === 'gitlab-runner-cache';
+      expect(o.metadata.labels).toEqual(expect.objectContaining(cache ? {
+        'app.kubernetes.io/name': 'minio',
+        'app.kubernetes.io/instance': 'minio',
+        'app.kubernetes.io/managed-by': 'cdk8s-gitlab-runner',
+        'app.kubernetes.io/part-of': 'gitlab-runner-stack',
+      } : {
         'app.kubernetes.io/name': 'gitlab-runner',
         'app.kubernetes.io/instance': 'gitlab-runner',
         'app.kubernetes.io/managed-by': 'cdk8s-gitlab-runner',

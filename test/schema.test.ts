@@ -1,19 +1,7 @@
 import { Testing } from 'cdk8s';
 import { ReferenceStack } from '../src/main';
 import { K8sObject, managerStack } from './helpers';
-
-/**
- * Validates an object against the Kubernetes OpenAPI schema with kubernetes-models, a
- * third-party model generated from the upstream spec. Unknown kinds fail: nothing is skipped.
- */
-export function validateSchema(o: K8sObject): void {
-  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : [undefined, o.apiVersion];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const models = require(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
-  const Model = models[o.kind];
-  if (!Model) throw new Error(`kubernetes-models has no ${o.apiVersion} ${o.kind}`);
-  new Model(o).validate();
-}
+import { validateSchema } from './schema';
 
 describe('Kubernetes schema (kubernetes-models)', () => {
   test('GIVEN the reference stack THEN every object validates', () => {

@@ -1,6 +1,15 @@
 /** The label key build pods carry; NetworkPolicies select build pods by it. */
 export const BUILD_POD_LABEL_KEY = 'job.runner.gitlab.com/pod';
 
+/**
+ * Labels this library puts on the build pods of runners wired to an in-cluster cache (through
+ * the runner's `pod_labels`): the cache's name and namespace. The cache's NetworkPolicy admits
+ * exactly the build pods that carry both (and {@link BUILD_POD_LABEL_KEY}). Reserved: do not set
+ * them in `podLabels`.
+ */
+export const CACHE_NAME_LABEL_KEY = 'cdk8s-gitlab-runner/cache';
+export const CACHE_NAMESPACE_LABEL_KEY = 'cdk8s-gitlab-runner/cache-namespace';
+
 /** Value of `app.kubernetes.io/managed-by` on every object this library emits. */
 export const MANAGED_BY = 'cdk8s-gitlab-runner';
 

@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/values';
-import { invalid, withContext } from './errors';
+import { invalid, redact, withContext } from './errors';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -24,13 +24,31 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 // resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E)
 // or exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
+// S3 bucket names (AWS "general purpose bucket naming rules", which MinIO enforces too): 3-63
+// lowercase letters, digits, "." and "-", starting and ending with a letter or digit, no "..",
+// no "." next to "-", not formatted as an IPv4 address.
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+// GCS bucket names: like S3's, plus "_"; dotted names may be longer, but this library keeps 63.
+const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const HOST_PORT = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d{1,5})?$/;
+// Object key prefix: S3's "safe characters", in "/"-separated segments.
+const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, 'n': 1e-9, 'u': 1e-6, 'm': 1e-3, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
+  'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
+};
 
-/** RFC 1123 label: namespaces, Services, StatefulSets, container names. */
-export function dnsLabel(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: DNS_LABEL.source, maxLength: 63 });
+/**
+ * RFC 1123 label: namespaces, Services, StatefulSets, container names. `maxLength` is lower where
+ * the name prefixes longer names (e.g. `<name>-provision-<hash>` must stay a label itself).
+ */
+export function dnsLabel(scope: IConstruct, field: string, value: string, maxLength = 63): string {
+  track(scope, value, { pattern: DNS_LABEL.source, maxLength });
   const c = concrete(value);
-  if (typeof c !== 'string' || c.length > 63 || !DNS_LABEL.test(c)) {
-    invalid(scope, field, value, 'must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit');
+  if (typeof c !== 'string' || c.length > maxLength || !DNS_LABEL.test(c)) {
+    invalid(scope, field, value, `must be a DNS-1123 label: at most ${maxLength} lowercase letters, digits and "-", starting and ending with a letter or digit`);
   }
   return value;
 }
@@ -183,4 +201,154 @@ export function noValue<T>(scope: IConstruct, field: string, value: T, why: stri
 export function pattern<T>(scope: IConstruct, _field: string, value: T, schema: Record<string, unknown>): T {
   track(scope, value, schema);
   return concrete(value);
+}
+
+/**
+ * The value of a Kubernetes quantity (`20Gi` → 21474836480), or NaN when it is not one. Not a
+ * validator: call it on values {@link quantity} or {@link storageSize} accepted.
+ */
+export function quantityValue(value: string): number {
+  if (typeof value !== 'string' || !QUANTITY.test(value)) return NaN;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$/.exec(value)!;
+  const suffix = m[2];
+  if (/^[eE]/.test(suffix)) return Number(`${m[1]}${suffix}`);
+  return Number(m[1]) * QUANTITY_SUFFIX[suffix];
+}
+
+/**
+ * A storage size: a quantity of whole bytes, positive, and at least `min` (a quantity) when given,
+ * e.g. a PVC size or a bucket quota.
+ */
+export function storageSize(scope: IConstruct, field: string, value: string, min?: string): string {
+  track(scope, value, { pattern: QUANTITY.source });
+  const bytes = quantityValue(concrete(value));
+  const ok = Number.isFinite(bytes) && Number.isInteger(bytes) && bytes > 0 && (min === undefined || bytes >= quantityValue(min));
+  if (!ok) {
+    invalid(scope, field, value, `must be a storage size${min === undefined ? '' : ` of at least ${min}`} such as "20Gi" or "500Gi" (binary suffixes Ki, Mi, Gi, Ti, Pi; decimal k, M, G, T, P)`);
+  }
+  return value;
+}
+
+/** An S3 bucket name. */
+export function bucketName(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: S3_BUCKET.source, minLength: 3, maxLength: 63 });
+  const c = concrete(value);
+  if (typeof c !== 'string' || !S3_BUCKET.test(c) || c.includes('..') || c.includes('.-')
+    || c.includes('-.') || IPV4.test(c)) {
+    invalid(scope, field, value, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address');
+  }
+  return value;
+}
+
+/** A Google Cloud Storage bucket name (this library keeps to 63 characters). */
+export function gcsBucketName(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: GCS_BUCKET.source, minLength: 3, maxLength: 63 });
+  const c = concrete(value);
+  if (typeof c !== 'string' || !GCS_BUCKET.test(c) || c.includes('..') || IPV4.test(c) || c.startsWith('goog')) {
+    invalid(scope, field, value, 'must be a GCS bucket name: 3-63 lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog", not an IP address');
+  }
+  return value;
+}
+
+/** An S3 region name such as `us-east-1` (also MinIO's site region). */
+export function region(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: REGION.source, maxLength: 63 });
+  const c = concrete(value);
+  if (typeof c !== 'string' || !REGION.test(c)) {
+    invalid(scope, field, value, 'must be a region name such as "us-east-1": lowercase letters, digits and "-"');
+  }
+  return value;
+}
+
+/** `host` or `host:port`, without a scheme or path (the runner's `ServerAddress`). */
+export function hostPort(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: HOST_PORT.source });
+  const c = concrete(value);
+  const port = typeof c === 'string' ? Number(c.split(':')[1] ?? '1') : NaN;
+  if (typeof c !== 'string' || !HOST_PORT.test(c) || !(port >= 1 && port <= 65535)) {
+    invalid(scope, field, value, 'must be "host" or "host:port" without a scheme or path, e.g. "s3.amazonaws.com" or "minio.example.com:9000"');
+  }
+  return value;
+}
+
+/** An object key prefix such as `runner` or `team-a/cache` (the runner's cache `Path`). */
+export function keyPrefix(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: KEY_PREFIX.source, maxLength: 256 });
+  const c = concrete(value);
+  if (typeof c !== 'string' || c.length > 256 || !KEY_PREFIX.test(c)) {
+    invalid(scope, field, value, 'must be a key prefix such as "runner" or "team-a/cache": letters, digits and !-_.*\'() in segments separated by "/", without a leading or trailing "/"');
+  }
+  return value;
+}
+
+/**
+ * A cdk8s Duration of whole days, at least `min`; returns the days.
+ * `Duration.days(Values.number(…))` keeps the token: days convert to days exactly.
+ */
+export function wholeDays(scope: IConstruct, field: string, value: Duration, min: number): number {
+  const allowed = `must be a Duration of whole days, at least ${min} day${min === 1 ? '' : 's'}, e.g. Duration.days(14)`;
+  const token = value instanceof Duration ? withContext(scope, field, value.toHumanString(), allowed, () => value.toDays()) : NaN;
+  track(scope, token, { minimum: min });
+  const days = concrete(token);
+  if (!Number.isInteger(days) || days < min) {
+    invalid(scope, field, value instanceof Duration ? value.toHumanString() : value, allowed);
+  }
+  return token;
+}
+
+/**
+ * Pods of a distributed MinIO: MinIO splits them into erasure sets of 4 to 16 drives (one per
+ * pod here), so the count must be one of those sizes or a multiple of one. 2 or 3 pods lose write
+ * quorum as soon as one fails.
+ */
+export function minioDistributedReplicas(scope: IConstruct, field: string, value: number): number {
+  noValue(scope, field, value, 'the pod count shapes MinIO\'s server arguments and its disruption budget');
+  const divisible = Number.isInteger(value) && value >= 4
+    && Array.from({ length: 13 }, (_, i) => i + 4).some((set) => value % set === 0);
+  if (typeof value !== 'number' || !divisible) {
+    invalid(scope, field, value, 'must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails');
+  }
+  return value;
+}
+
+/** Image references: any, ending in a tag or a digest (RE2, for values.schema.json). */
+const PINNED_IMAGE = '^[^\\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$';
+
+/**
+ * An image reference pinned to a version tag or a digest. `floating` lists tags that move
+ * (`latest` always; e.g. `alpine` for the runner image).
+ */
+export function pinnedImage(scope: IConstruct, field: string, value: string, example: string, floating: readonly string[] = []): string {
+  const moving = ['latest', ...floating];
+  track(scope, value, { pattern: PINNED_IMAGE, not: { pattern: `:(${moving.join('|')})$` } });
+  const ref = typeof concrete(value) === 'string' ? concrete(value) : '';
+  const lastSegment = ref.split('@')[0].split('/').pop() ?? '';
+  const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
+  const pinned = ref.includes('@sha256:') || (tag !== undefined && tag !== '' && !moving.includes(tag));
+  if (ref.trim() === '' || /\s/.test(ref) || !pinned) {
+    invalid(scope, field, value, `must be an image pinned to a version tag or a digest, e.g. "${example}", so every pod runs the same build`);
+  }
+  return value;
+}
+
+/** A non-empty string without line breaks (names, keys and paths in external systems). */
+export function nonEmptyString(scope: IConstruct, field: string, value: string, example: string): string {
+  track(scope, value, { minLength: 1, pattern: '^[^\\r\\n]*$' });
+  const c = concrete(value);
+  if (typeof c !== 'string' || c.trim() === '' || /[\r\n]/.test(c)) {
+    invalid(scope, field, value, `must be a non-empty single-line string, e.g. "${example}"`);
+  }
+  return value;
+}
+
+/**
+ * A credential given as a literal (development only): at least `min` characters, no whitespace.
+ * The rejected value is redacted in the message. Never a Helm value: it would land in values.yaml.
+ */
+export function credentialLiteral(scope: IConstruct, field: string, value: string, min: number): string {
+  noValue(scope, field, value, 'a credential must not be written to values.yaml');
+  if (typeof value !== 'string' || value.length < min || /\s/.test(value)) {
+    invalid(scope, field, typeof value === 'string' ? redact(value) : value, `must be at least ${min} characters without whitespace (MinIO's minimum)`);
+  }
+  return value;
 }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Document, isMap, isScalar, Scalar, stringify as yamlStringify, visit } from 'yaml';
-import { concrete, inHelmMode, numberTokenEntries, togglesOf, Values, ValueDefinition } from './values';
+import { concrete, inHelmMode, markNumbers, numberTokenEntries, togglesOf, Values, ValueDefinition } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -78,7 +78,7 @@ export class HelmChart {
     }
     return entries.map(({ json, toggles }) => {
       const checksumSource = configMapFile(json, entries.map((e) => e.json), fileOf);
-      return [fileOf(json), wrap(toggles, renderTemplate(json, checksumSource))];
+      return [fileOf(json), wrap(toggles, renderTemplate(asHelmHook(json), checksumSource))];
     });
   }
 
@@ -119,6 +119,16 @@ function objectsOf(chart: Chart): Array<{ json: any; toggles: string[] }> {
   });
 }
 
+/**
+ * A Job's spec is immutable: as a plain release object, a changed Job would fail `helm upgrade`.
+ * As a post-install/post-upgrade hook, deleted before its next run, it re-runs on every release.
+ */
+function asHelmHook(json: any): any {
+  if (json.kind !== 'Job' || json.metadata?.annotations?.['helm.sh/hook']) return json;
+  const annotations = { ...json.metadata.annotations, 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-delete-policy': 'before-hook-creation' };
+  return { ...json, metadata: { ...json.metadata, annotations } };
+}
+
 /** The template file of the ConfigMap whose hash a workload's `checksum/config` stands for. */
 function configMapFile(json: any, all: any[], fileOf: (o: any) => string): string | undefined {
   if (!json.spec?.template?.metadata?.annotations?.['checksum/config']) return undefined;
@@ -145,7 +155,11 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   const expressions: string[] = [];
   const placeholder = (expr: string) => `__HELM_EXPRESSION_${expressions.push(expr) - 1}__`;
   const ref = (p: string) => `.Values.${p}`;
-  const typed = (p: string) => (types.get(p) === 'integer' ? `{{ ${ref(p)} | int }}` : `{{ ${ref(p)} | toJson }}`);
+  const integer = (p: string) => (types.get(p) === 'integer' ? ' | int' : '');
+  // Typed for the slot: a bare number where the object holds a number, a quoted string where it
+  // holds a string (even for a number value, e.g. an environment variable).
+  const asNumber = (p: string) => `{{ ${ref(p)}${integer(p)} }}`;
+  const asString = (p: string) => `{{ ${ref(p)}${integer(p)} | toString | toJson }}`;
 
   const doc = new Document(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
@@ -161,29 +175,29 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
       if (done.has(node)) return undefined;
       const v = node.value;
       if (typeof v === 'number' && numbers.has(v)) {
-        return made(placeholder(typed(numbers.get(v)!)));
+        return made(placeholder(asNumber(numbers.get(v)!)));
       }
       if (typeof v !== 'string') return undefined;
-      const whole = WHOLE_MARKER.exec(v);
-      if (whole) return made(placeholder(typed(whole[1])));
-      if (v.includes('\n')) {
-        // Multi-line text (config.toml, scripts): a literal block whose markers become inline actions.
-        let text = escapeBraces(v);
-        for (const [n, p] of numbers) text = text.split(String(n)).join(`{{ ${ref(p)}${types.get(p) === 'integer' ? ' | int' : ''} }}`);
-        text = text
-          .replace(/"@@value:([a-zA-Z0-9.]+)@@"/g, (_m, p) => `{{ ${ref(p)} | toJson }}`)
-          .replace(MARKER, (_m, p) => `{{ ${ref(p)} }}`)
+      const marked = markNumbers(v);
+      const whole = WHOLE_MARKER.exec(marked);
+      if (whole) return made(placeholder(asString(whole[1])));
+      if (marked.includes('\n')) {
+        // Multi-line text (config.toml, scripts, JSON): a literal block whose markers become
+        // inline actions: a quoted marker is a whole TOML/JSON string, any other one raw text.
+        const text = escapeBraces(marked)
+          .replace(/"@@value:([a-zA-Z0-9.]+)@@"/g, (_m, p) => asString(p))
+          .replace(MARKER, (_m, p) => asNumber(p))
           .replace(/^@@if:([a-zA-Z0-9.,]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
           .replace(/^@@endif@@$/gm, '{{- end }}');
         return made(text, 'BLOCK_LITERAL');
       }
-      if (MARKER.test(v)) {
+      if (MARKER.test(marked)) {
         MARKER.lastIndex = 0;
         // Text with values inside: printf over the literal parts.
         const args: string[] = [];
-        const format = v.split(MARKER).map((part, i) => {
+        const format = marked.split(MARKER).map((part, i) => {
           if (i % 2 === 1) {
-            args.push(`(${ref(part)} | toString)`);
+            args.push(`(${ref(part)}${integer(part)} | toString)`);
             return '%s';
           }
           return part.replace(/%/g, '%%');

@@ -67,6 +67,7 @@ const VALUE_PATH = /^[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)*$/;
 const MARKER = /@@value:([a-zA-Z0-9.]+)@@/g;
 // Reserved floats, far outside any real prop, one per number value (exact in IEEE 754 doubles).
 const NUMBER_BASE = 1.2345678901234567e+300;
+const NUMBER_TEXT = /1\.234567890\d*e\+300/;
 
 const registry = new Map<string, ValueDefinition>();
 const numberTokens = new Map<number, string>();
@@ -103,15 +104,27 @@ export function valueOf(x: unknown): ValueDefinition | undefined {
   return undefined;
 }
 
-/** Whether `x` holds a token anywhere (a string may embed several). */
+/** Whether `x` holds a token anywhere (a string may embed several, or a number token's text). */
 export function hasValues(x: unknown): boolean {
-  return (typeof x === 'number' && numberTokens.has(x)) || (typeof x === 'string' && x.includes('@@value:'));
+  return (typeof x === 'number' && numberTokens.has(x))
+    || (typeof x === 'string' && (x.includes('@@value:') || (numberTokens.size > 0 && NUMBER_TEXT.test(x))));
+}
+
+/**
+ * A string with number tokens written as text (e.g. `JSON.stringify` of an object holding one)
+ * turned into markers, so text only ever carries tokens one way.
+ */
+export function markNumbers(x: string): string {
+  if (numberTokens.size === 0 || !NUMBER_TEXT.test(x)) return x;
+  let out = x;
+  for (const [n, p] of numberTokens) out = out.split(String(n)).join(`@@value:${p}@@`);
+  return out;
 }
 
 /** `x` with every token replaced by its default: what plain synth emits, and what checks compare. */
 export function concrete<T>(x: T): T {
   if (typeof x === 'number') return (numberTokens.has(x) ? registry.get(numberTokens.get(x)!)!.default : x) as T;
-  if (typeof x === 'string') return x.replace(MARKER, (_m, p) => String(registry.get(p)!.default)) as T;
+  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (_m, p) => String(registry.get(p)!.default)) as T;
   return x;
 }
 

@@ -7,7 +7,9 @@
 #    replacing each "@@secret:" NAME "@@" with the content of SECRETS_DIR/NAME, in one pass,
 #    so a secret's own text is never scanned again. Values are trimmed (a trailing newline in
 #    a token breaks auth) and escaped for the TOML basic strings the placeholders stand in.
-#    A placeholder with no NAME argument, or a missing, empty or multi-line secret, fails the pod.
+#    A secret is read when a placeholder needs it (the Secrets of parts switched off may be
+#    absent). A placeholder with no NAME argument, or a missing, empty or multi-line secret,
+#    fails the pod, naming the secret key.
 # 2. Writes CONFIG_DIR/.runner_system_id, derived from the pod name, so each StatefulSet replica
 #    keeps one runner system ID across restarts and GitLab shows no ghost runner managers.
 #    SYSTEM_ID_SEED (the manager's namespace/name) keeps IDs of other managers apart.
@@ -42,7 +44,7 @@ awk -v secrets_dir="$secrets_dir" -v names="$*" '
   BEGIN {
     open = "@@secret:"
     count = split(names, list, " ")
-    for (i = 1; i <= count; i++) secret[list[i]] = load(list[i])
+    for (i = 1; i <= count; i++) known[list[i]] = 1
   }
   {
     out = ""; rest = $0
@@ -52,7 +54,8 @@ awk -v secrets_dir="$secrets_dir" -v names="$*" '
       if (close_at == 0) break
       name = substr(tail, 1, close_at - 1)
       if (name !~ /^[-._a-z0-9]+\/[-._a-zA-Z0-9]+$/) { out = out substr(rest, 1, at + length(open) - 1); rest = tail; continue }
-      if (!(name in secret)) fail("config.toml needs @@secret:" name "@@ but no such secret is mounted")
+      if (!(name in known)) fail("config.toml needs @@secret:" name "@@ but no such secret is mounted")
+      if (!(name in secret)) secret[name] = load(name)
       out = out substr(rest, 1, at - 1) secret[name]
       rest = substr(tail, close_at + 2)
     }

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { IRunnerCache } from '../cache/runner-cache';
 import { invalid } from '../common/errors';
 import { Resources, resolveResources } from '../common/resources';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
@@ -180,9 +181,12 @@ export class Runner extends Construct {
   public readonly token: ResolvedSecretKey;
 
   private readonly entry: RunnerEntryToml;
+  private readonly placement: RunnerPlacement;
+  private cacheInUse?: IRunnerCache;
 
   constructor(scope: Construct, name: string, options: RunnerOptions, placement: RunnerPlacement) {
     super(scope, name);
+    this.placement = placement;
     this.runnerName = v.dnsLabel(this, 'name', name);
     this.buildNamespace = v.dnsLabel(this, 'buildNamespace', options.buildNamespace ?? placement.defaultBuildNamespace);
     if (concrete(this.buildNamespace) === concrete(placement.managerNamespace)) {
@@ -191,6 +195,36 @@ export class Runner extends Construct {
     }
     this.token = resolveSecretKey(this, 'token', options.token, 'runner-token');
     this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this.buildNamespace));
+  }
+
+  /** The cache this runner uses, if any. */
+  public get cache(): IRunnerCache | undefined {
+    return this.cacheInUse;
+  }
+
+  /**
+   * Uses a distributed cache ({@link MinioCache}, {@link S3Cache}, {@link GcsCache}): fills this
+   * runner's `[runners.cache]` from it, and lets the cache admit this runner's build pods and
+   * provide its keys in the manager's namespace. A runner has one cache.
+   */
+  public useCache(cache: IRunnerCache): this {
+    if (this.cacheInUse === cache) return this;
+    if (this.cacheInUse) {
+      invalid(this, 'useCache()', cache.node.path, `a runner has one cache ([runners.cache]); it already uses ${this.cacheInUse.node.path}`);
+    }
+    const binding = cache.bind({
+      scope: this,
+      runnerName: this.runnerName,
+      buildNamespace: this.buildNamespace,
+      managerNamespace: this.placement.managerNamespace,
+      secretPlaceholder: this.placement.secretPlaceholder,
+    });
+    this.entry.cache = binding.config;
+    if (binding.buildPodLabels) {
+      this.entry.kubernetes.pod_labels = { ...this.entry.kubernetes.pod_labels, ...binding.buildPodLabels };
+    }
+    this.cacheInUse = cache;
+    return this;
   }
 
   /** This runner's `[[runners]]` entry, as serialized into config.toml. */

@@ -12,16 +12,29 @@ import { RunnerConfigToml } from './model';
  * keeps the tokens for the chart writer, and brackets each conditional runner block with
  * `@@if:<value path>@@` / `@@endif@@` lines.
  */
-export function toToml(config: RunnerConfigToml, conditions: ReadonlyArray<readonly string[]> = []): string {
+export function toToml(config: RunnerConfigToml, conditions: ReadonlyArray<RunnerConditions> = []): string {
   const plain = renderMode() === 'plain';
   const model = (plain ? concreteDeep(config) : config) as RunnerConfigToml;
   const { runners, ...global } = model;
-  const blocks = runners.map((entry, i) => {
-    const block = stringify(prune({ runners: [entry] })).trim();
-    const toggles = plain ? [] : conditions[i] ?? [];
-    return toggles.length ? `@@if:${toggles.join(',')}@@\n${block}\n@@endif@@` : block;
+  // The condition's `{{- if` trims the blank line before it: the block carries its own.
+  const when = (toggles: readonly string[] | undefined, block: string) =>
+    (!plain && toggles?.length ? `@@if:${toggles.join(',')}@@\n\n${block}\n@@endif@@` : block);
+  const blocks = runners.map(({ cache, ...entry }, i) => {
+    const runner = stringify(prune({ runners: [entry] })).trim();
+    // `[runners.cache]` after a `[[runners]]` block belongs to that runner: written as a table
+    // document of its own, it can carry the cache's condition.
+    const cacheTables = cache ? `\n\n${when(conditions[i]?.cache, stringify(prune({ runners: { cache } })).trim())}` : '';
+    return when(conditions[i]?.runner, `${runner}${cacheTables}`);
   });
   return [HEADER, stringify(prune(global)).trim(), ...blocks].join('\n\n') + '\n';
+}
+
+/** Helm toggles a runner's config.toml parts depend on. */
+export interface RunnerConditions {
+  /** Toggles of the runner (its whole `[[runners]]` block). */
+  readonly runner: readonly string[];
+  /** Toggles of its cache (its `[runners.cache]` tables). */
+  readonly cache: readonly string[];
 }
 
 /** Parses a config.toml back into the model (tests and tooling). */

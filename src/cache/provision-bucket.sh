@@ -1,0 +1,79 @@
+#!/bin/sh
+# Provisions the runner cache bucket on MinIO; runs as the provisioning Job's container (mc image).
+#
+#   provision-bucket.sh CONFIG_DIR SECRETS_DIR
+#
+# CONFIG_DIR, from a ConfigMap written at synth time: lifecycle.json (the expiry rule) and
+#   policy.json (the runner user's bucket-scoped policy).
+# SECRETS_DIR, files from Secrets (never in the Job's spec): root-user and root-password (MinIO's
+#   root credentials), cache-accesskey and cache-secretkey (the runner user's keys).
+# Environment: MINIO_URL (http://host:port), BUCKET, POLICY (policy name), QUOTA_BYTES (empty for
+#   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS and
+#   READY_INTERVAL (seconds) to wait for MinIO.
+#
+# Every step is idempotent, so the Job can run again whenever its inputs change, and the bucket
+# ends up exactly as configured (an expiry or quota removed from the props is removed here too):
+#  1. wait until MinIO is ready;
+#  2. create the bucket if missing; suspend versioning (a cache keeps no old versions);
+#  3. replace the bucket's lifecycle configuration with lifecycle.json;
+#  4. set the quota, or clear it;
+#  5. create or replace the policy, create the runner user or update its secret key, attach the
+#     policy to it.
+# Secret values reach mc on stdin, never on a command line; nothing here prints them.
+set -eu
+
+config_dir=$1
+secrets_dir=$2
+alias=cache
+
+fail() {
+  echo "provision-bucket: $*" >&2
+  exit 1
+}
+
+# The trimmed content of a secret file (a trailing newline is common); fails when the file is
+# missing, shorter than $2 characters, or holds whitespace inside.
+secret() {
+  file="$secrets_dir/$1"
+  [ -r "$file" ] || fail "secret file $1 is missing"
+  value=$(cat "$file")
+  value=${value#"${value%%[![:space:]]*}"}
+  value=${value%"${value##*[![:space:]]}"}
+  case $value in
+    *[[:space:]]*) fail "secret $1 holds whitespace or a line break" ;;
+  esac
+  [ "${#value}" -ge "$2" ] || fail "secret $1 is missing or shorter than $2 characters (MinIO's minimum)"
+  printf '%s' "$value"
+}
+
+: "${MINIO_URL:?}" "${BUCKET:?}" "${POLICY:?}"
+root_user=$(secret root-user 3)
+root_password=$(secret root-password 8)
+access_key=$(secret cache-accesskey 3)
+secret_key=$(secret cache-secretkey 8)
+[ "$access_key" != "$root_user" ] || fail "the cache access key is MinIO's root user: runners must get their own user"
+
+# --api skips mc's signature probe, so the alias can be set before MinIO answers.
+printf '%s\n%s\n' "$root_user" "$root_password" | mc alias set "$alias" "$MINIO_URL" --api S3v4 --path on >/dev/null
+
+echo "provision-bucket: waiting for MinIO at $MINIO_URL"
+attempt=1
+until mc ready "$alias" >/dev/null 2>&1; do
+  [ "$attempt" -lt "${READY_ATTEMPTS:-60}" ] || fail "MinIO at $MINIO_URL is not ready after $attempt attempts"
+  attempt=$((attempt + 1))
+  sleep "${READY_INTERVAL:-5}"
+done
+
+mc mb --ignore-existing "$alias/$BUCKET"
+mc version suspend "$alias/$BUCKET"
+mc ilm import "$alias/$BUCKET" < "$config_dir/lifecycle.json"
+if [ -n "${QUOTA_BYTES:-}" ]; then
+  mc quota set "$alias/$BUCKET" --size "$QUOTA_BYTES"
+else
+  mc quota clear "$alias/$BUCKET"
+fi
+
+mc admin policy create "$alias" "$POLICY" "$config_dir/policy.json"
+printf '%s\n%s\n' "$access_key" "$secret_key" | mc admin user add "$alias"
+mc admin policy attach "$alias" "$POLICY" --user "$access_key"
+echo "provision-bucket: bucket $BUCKET is ready; user $access_key has policy $POLICY"

@@ -1,0 +1,119 @@
+import { Construct } from 'constructs';
+import { standardLabels } from '../common/labels';
+import * as v from '../common/validate';
+import { CacheCredentials, CredentialsProvider, resolveCredentials } from './cache-credentials';
+import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
+
+/** Props of an {@link S3Cache}. */
+export interface S3CacheProps extends RunnerCacheOptions {
+  /** The bucket, created and managed outside this library (give it an expiry rule). */
+  readonly bucketName: string;
+  /** The bucket's region: the runners' `BucketLocation`. */
+  readonly region: string;
+  /**
+   * The S3 endpoint, `host` or `host:port` without a scheme.
+   * @default 's3.amazonaws.com'
+   */
+  readonly serverAddress?: string;
+  /**
+   * Access keys of an IAM user limited to the bucket, from a Secret in each wired manager's
+   * namespace (an ExternalSecret or development Secret is emitted there).
+   * @default - no keys: `AuthenticationType = "iam"`, the manager pod's own AWS identity (EKS Pod
+   * Identity or IRSA on its ServiceAccount, or the node's instance profile)
+   */
+  readonly credentials?: CacheCredentials;
+  /**
+   * Plain HTTP to the endpoint.
+   * @default false
+   */
+  readonly insecure?: boolean;
+  /**
+   * Path-style bucket addressing (`host/bucket`), for S3-compatible stores that need it.
+   * @default - the runner decides (virtual-host style on AWS)
+   */
+  readonly pathStyle?: boolean;
+  /**
+   * Resource name of emitted objects (the keys' ExternalSecret or development Secret), and
+   * `app.kubernetes.io/instance`.
+   * @default 's3-cache'
+   */
+  readonly name?: string;
+}
+
+/** Defaults of {@link S3CacheProps}, in one place. */
+export const S3_CACHE_DEFAULTS = {
+  serverAddress: 's3.amazonaws.com',
+  insecure: false,
+  name: 's3-cache',
+};
+
+/**
+ * An S3 bucket outside the cluster (AWS S3 or any S3-compatible store) as the runners' cache, with
+ * the same wiring as {@link MinioCache}: `runner.useCache(cache)`.
+ *
+ * Without `credentials` the runner manager signs cache URLs with its own AWS identity
+ * (`AuthenticationType = "iam"`): associate an IAM role allowed `s3:GetObject`/`s3:PutObject` on
+ * the bucket (and `s3:ListBucket` on it) with the manager's ServiceAccount through EKS Pod
+ * Identity or IRSA. No key is stored anywhere. With the manager's NetworkPolicy on, the manager
+ * reaches AWS on 443 (STS for IRSA); EKS Pod Identity's agent (169.254.170.23:80) and the
+ * instance metadata service need an extra egress rule.
+ */
+export class S3Cache extends Construct implements IRunnerCache {
+  public readonly bucketName: string;
+  public readonly region: string;
+  public readonly serverAddress: string;
+  /** `access-key` with credentials, `iam` without. */
+  public readonly authenticationType: 'access-key' | 'iam';
+  public readonly path: string;
+  public readonly shared: boolean;
+
+  private readonly keys?: CredentialsProvider;
+  private readonly insecure: boolean;
+  private readonly pathStyle?: boolean;
+  private readonly labels: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: S3CacheProps) {
+    super(scope, id);
+    const p = props ?? ({} as S3CacheProps);
+    const name = v.dnsLabel(this, 'name', p.name ?? S3_CACHE_DEFAULTS.name);
+    this.bucketName = v.bucketName(this, 'bucketName', p.bucketName);
+    this.region = v.region(this, 'region', p.region);
+    this.serverAddress = v.hostPort(this, 'serverAddress', p.serverAddress ?? S3_CACHE_DEFAULTS.serverAddress);
+    this.insecure = p.insecure ?? S3_CACHE_DEFAULTS.insecure;
+    this.pathStyle = p.pathStyle;
+    const { path, shared } = resolveCacheOptions(this, p);
+    this.path = path;
+    this.shared = shared;
+    this.labels = standardLabels({ name: 's3-cache', instance: name, component: 'cache' });
+    if (p.credentials !== undefined) {
+      this.keys = resolveCredentials(this, 'credentials', p.credentials, {
+        defaultSecretName: `${name}-keys`,
+        defaultKeys: { accessKey: 'accesskey', secretKey: 'secretkey' },
+        purpose: 'GitLab Runner cache keys',
+      });
+    }
+    this.authenticationType = this.keys ? 'access-key' : 'iam';
+  }
+
+  /** Wires a runner (called by {@link Runner.useCache}). */
+  public bind(client: CacheClient): CacheBinding {
+    const keys = this.keys?.provideIn(client.managerNamespace, this.labels);
+    return {
+      config: {
+        Type: 's3',
+        Path: this.path,
+        Shared: this.shared,
+        s3: {
+          ServerAddress: this.serverAddress,
+          AccessKey: keys ? client.secretPlaceholder(keys.accessKey) : undefined,
+          SecretKey: keys ? client.secretPlaceholder(keys.secretKey) : undefined,
+          BucketName: this.bucketName,
+          BucketLocation: this.region,
+          Insecure: this.insecure,
+          AuthenticationType: this.authenticationType,
+          PathStyle: this.pathStyle,
+        },
+      },
+    };
+  }
+}
