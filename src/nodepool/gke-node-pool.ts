@@ -9,6 +9,14 @@ import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import { TaintedNodePool, TaintedNodePoolProps } from './node-pool';
 
+/** Autoscaling bounds of a GKE node pool, per zone. */
+export interface GkeAutoscaling {
+  /** @default 0 */
+  readonly minNodeCount?: number;
+  /** @default 3 */
+  readonly maxNodeCount?: number;
+}
+
 /** Props of a {@link GkeNodePool}. */
 export interface GkeNodePoolProps extends TaintedNodePoolProps {
   /**
@@ -33,7 +41,7 @@ export interface GkeNodePoolProps extends TaintedNodePoolProps {
    * Autoscaling bounds, per zone. A minimum of 0 leaves no privileged node idle.
    * @default - min 0, max 3
    */
-  readonly autoscaling?: { readonly minNodeCount?: number; readonly maxNodeCount?: number };
+  readonly autoscaling?: GkeAutoscaling;
   /**
    * Use Spot VMs (cheaper; builds on a reclaimed node fail).
    * @default false

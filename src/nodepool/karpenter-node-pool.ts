@@ -28,6 +28,14 @@ export interface KarpenterRequirement {
   readonly values?: string[];
 }
 
+/** Ceiling of a Karpenter NodePool's total resources (Kubernetes quantities). */
+export interface KarpenterLimits {
+  /** @default '64' */
+  readonly cpu?: string;
+  /** @default '256Gi' */
+  readonly memory?: string;
+}
+
 /** Consolidation policies of a Karpenter NodePool. */
 export type KarpenterConsolidationPolicy = 'WhenEmpty' | 'WhenEmptyOrUnderutilized';
 
@@ -44,7 +52,7 @@ export interface KarpenterNodePoolProps extends TaintedNodePoolProps {
    * Ceiling of the pool's total resources: privileged capacity should be bounded.
    * @default - cpu 64, memory 256Gi
    */
-  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: KarpenterLimits;
   /**
    * When Karpenter may remove nodes. `WhenEmpty` never evicts a running build to repack nodes.
    * @default 'WhenEmpty'

@@ -66,9 +66,13 @@ export const NODE_POOL_DEFAULTS = {
 
 /** A pod's toleration, as in a pod spec. */
 export interface PodToleration {
+  /** @default - empty: with `Exists`, every key */
   readonly key?: string;
+  /** @default 'Equal' */
   readonly operator?: string;
+  /** @default - empty */
   readonly value?: string;
+  /** @default - every effect */
   readonly effect?: string;
 }
 
@@ -200,7 +204,7 @@ export abstract class TaintedNodePool extends Construct {
         for (const t of tomlTolerations(c.toToml().kubernetes.node_tolerations)) {
           if (this.tolerates(t.toleration)) errors.push(new ConfigError(c.node.path, 'tolerations', t.toleration, allowed).message);
         }
-      } else if (ApiObject.isApiObject(c) && !this.allowedDaemonSets.has(c)) {
+      } else if (ApiObject.isApiObject(c) && POD_TEMPLATE_KINDS.has(c.kind) && !this.allowedDaemonSets.has(c)) {
         for (const pod of podTemplates(c.toJson())) {
           (pod.spec.tolerations ?? []).forEach((t: PodToleration, i: number) => {
             if (this.tolerates(t)) errors.push(new ConfigError(c.node.path, `${pod.path}.tolerations[${i}]`, t, allowed).message);
@@ -211,6 +215,9 @@ export abstract class TaintedNodePool extends Construct {
     return errors;
   }
 }
+
+/** Kinds whose objects hold a pod spec or template; only those are rendered for the scan. */
+const POD_TEMPLATE_KINDS = new Set(['Pod', 'PodTemplate', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
 
 /** Parses config.toml's `node_tolerations` table (`"key=value" = "Effect"`, `"key" = ""`). */
 function tomlTolerations(table: Record<string, string> | undefined): Array<{ toleration: PodToleration }> {
@@ -229,6 +236,7 @@ function podTemplates(o: any): Array<{ path: string; spec: any }> {
   if (o?.kind === 'CronJob' && o.spec?.jobTemplate?.spec?.template?.spec) {
     return [{ path: 'spec.jobTemplate.spec.template.spec', spec: o.spec.jobTemplate.spec.template.spec }];
   }
+  if (o?.kind === 'PodTemplate' && o.template?.spec) return [{ path: 'template.spec', spec: o.template.spec }];
   if (o?.spec?.template?.spec?.containers) return [{ path: 'spec.template.spec', spec: o.spec.template.spec }];
   return [];
 }

@@ -89,11 +89,17 @@ export interface BuildPodOptions {
 
 /** {@link BuildPodOptions}, validated, in config.toml terms. */
 export interface ResolvedBuildPod {
+  /** `privileged`. */
   readonly privileged: boolean;
+  /** The bound pools, without duplicates. */
   readonly nodePools: TaintedNodePool[];
+  /** `node_selector` entries the pools need. */
   readonly nodeSelector: Record<string, string>;
+  /** `node_tolerations` entries the pools need. */
   readonly tolerations: Record<string, string>;
+  /** `[runners.kubernetes.volumes]`, when any. */
   readonly volumes?: KubernetesVolumesToml;
+  /** `[runners.kubernetes.build_container_security_context]`, when any. */
   readonly buildContainerSecurityContext?: ContainerSecurityContextToml;
 }
 
