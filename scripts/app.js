@@ -2,4 +2,6 @@
 // rebuilding it first if a source changed. cdk8s passes the output folder in CDK8S_OUTDIR.
 'use strict';
 require('./build').ensureBuilt();
-require('../lib/src/main').main();
+const nextSteps = require('../lib/src/main').main();
+// stderr: stdout belongs to the cdk8s CLI.
+if (nextSteps.length) console.error(`Next steps:\n${nextSteps.map((s) => `  - ${s}`).join('\n')}`);

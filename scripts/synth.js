@@ -10,10 +10,11 @@ require('./build').ensureBuilt();
 const outdir = path.resolve(process.argv[2] ?? 'dist');
 const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gitlab-runner-'));
 try {
-  require('../lib/src/main').main(staging);
+  const nextSteps = require('../lib/src/main').main(staging);
   fs.rmSync(outdir, { recursive: true, force: true });
   fs.cpSync(staging, outdir, { recursive: true });
   console.log(`Synthesized ${fs.readdirSync(outdir).join(', ')} into ${path.relative(process.cwd(), outdir) || '.'}`);
+  if (nextSteps.length) console.log(`Next steps:\n${nextSteps.map((s) => `  - ${s}`).join('\n')}`);
 } catch (e) {
   console.error(e instanceof Error ? e.message : e);
   process.exitCode = 1;

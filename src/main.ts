@@ -3,15 +3,22 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
 import { Values } from './helm/values';
-import { CacheCredentials, GitLabRunnerManager, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS } from './index';
+import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
 
 /**
- * The reference stack: one runner manager for gitlab.com with one unprivileged runner whose
- * build pods run in their own namespace, and an in-cluster MinIO (standalone) as the runners'
- * distributed cache. Its props are bound to Helm values, so the same class synthesizes the plain
- * manifests (the defaults) and the Helm chart. Before applying, create the Secrets (README):
+ * The reference stack: one runner manager for gitlab.com with
+ * - a default unprivileged runner whose build pods run in `gitlab-runner-builds` (Pod Security
+ *   baseline), on any node;
+ * - a privileged Docker-in-Docker runner whose build pods run only on a tainted Karpenter node
+ *   pool that nothing else tolerates, in `gitlab-runner-privileged-builds` (Pod Security
+ *   privileged), guarded in the cluster by a ValidatingAdmissionPolicy;
+ * - an in-cluster MinIO (standalone) as both runners' distributed cache.
+ *
+ * Its props are bound to Helm values, so the same class synthesizes the plain manifests (the
+ * defaults) and the Helm chart. Before applying, create the Secrets (README):
  *
  *   kubectl -n gitlab-runner create secret generic gitlab-runner-token --from-literal=runner-token=glrt-…
+ *   kubectl -n gitlab-runner create secret generic gitlab-runner-dind-token --from-literal=runner-token=glrt-…
  *   kubectl -n gitlab-runner-cache create secret generic minio-root --from-literal=rootUser=… --from-literal=rootPassword=…
  *   kubectl -n gitlab-runner-cache create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…
  *   kubectl -n gitlab-runner create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…
@@ -19,6 +26,7 @@ import { CacheCredentials, GitLabRunnerManager, MANAGER_DEFAULTS, MINIO_CACHE_DE
 export class ReferenceStack extends Chart {
   public readonly manager: GitLabRunnerManager;
   public readonly cache: MinioCache;
+  public readonly pool: TaintedNodePool;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -39,6 +47,35 @@ export class ReferenceStack extends Chart {
     });
     Values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
     this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
+
+    this.pool = new KarpenterNodePool(this, 'privileged-pool', {
+      taint: {
+        key: Values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
+        value: Values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),
+        effect: 'NoSchedule',
+      },
+      nodeLabel: {
+        key: Values.string('privileged.label.key', { default: 'dedicated', description: 'Label key privileged build pods select the pool by' }),
+        value: Values.string('privileged.label.value', { default: 'gitlab-privileged-builds', description: 'Label value privileged build pods select the pool by' }),
+      },
+      nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+    });
+    this.pool.addAdmissionGuard();
+    const dind = this.manager.addDindRunner('dind', {
+      token: { secretName: Values.string('runners.dind.token.secretName', { default: 'gitlab-runner-dind-token', description: 'Secret holding the DinD runner\'s authentication token, in the manager namespace' }) },
+      nodePool: this.pool,
+      allowedServices: ['docker:*-dind'],
+    }).useCache(this.cache);
+    // One switch for everything privileged: the runner, its namespace (and Role), the pool, the guard.
+    const privileged = 'Run the privileged Docker-in-Docker runner on its tainted node pool';
+    Values.toggle(dind, 'privileged.enabled', privileged);
+    Values.toggle(this.pool, 'privileged.enabled', privileged);
+    Values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
+  }
+
+  /** What to do by hand around `kubectl apply`. */
+  public nextSteps(): string[] {
+    return this.pool.nextSteps();
   }
 }
 
@@ -68,13 +105,17 @@ function runnerValues(name: string, secretName: string, buildNamespace: string) 
   };
 }
 
-/** Synthesizes the reference stack into `outdir` (default: CDK8S_OUTDIR, else `dist`). */
-export function main(outdir?: string): void {
+/**
+ * Synthesizes the reference stack into `outdir` (default: CDK8S_OUTDIR, else `dist`) and
+ * returns the next steps to do by hand.
+ */
+export function main(outdir?: string): string[] {
   // No construct-metadata.json (the cdk8s CLI asks for one when validations run): dist/ must hold
   // only manifests, or an Argo CD / Flux directory sync fails on it. Findings name objects anyway.
   const app = new App({ outdir, recordConstructMetadata: false });
-  new ReferenceStack(app, 'gitlab-runner');
+  const stack = new ReferenceStack(app, 'gitlab-runner');
   app.synth();
+  return stack.nextSteps();
 }
 
 /** Synthesizes the reference stack as the Helm chart `gitlab-runner-stack` into `outdir`. */

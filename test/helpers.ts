@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
+import { parse } from 'smol-toml';
 import { GitLabRunnerManager, GitLabRunnerManagerProps, RunnerOptions } from '../src';
 
 /** A Kubernetes object as synthesized. */
@@ -36,7 +37,8 @@ export function podSpecs(objects: K8sObject[]): Array<{ owner: string; spec: any
   return objects.flatMap((o) => {
     if (o.kind === 'Pod') return [{ owner: `Pod/${o.metadata.name}`, spec: o.spec }];
     if (o.kind === 'CronJob') return [{ owner: `CronJob/${o.metadata.name}`, spec: o.spec.jobTemplate.spec.template.spec }];
-    if (o.spec?.template?.spec) return [{ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }];
+    // A pod template has containers (a Karpenter NodePool's spec.template.spec has none).
+    if (o.spec?.template?.spec?.containers) return [{ owner: `${o.kind}/${o.metadata.name}`, spec: o.spec.template.spec }];
     return [];
   });
 }
@@ -93,4 +95,40 @@ export function busyboxBinWith(applets: string[]): string {
   const dir = tmpdir('busybox-');
   for (const applet of applets) fs.symlinkSync(busyboxPath()!, path.join(dir, applet));
   return dir;
+}
+
+/** A node taint, effect in the Kubernetes spelling. */
+export interface Taint { key: string; value: string; effect: string }
+
+/**
+ * The scheduler's rule, restated independently of the library: an empty key with `Exists`
+ * tolerates every taint, `Exists` ignores the value, an empty effect matches every effect.
+ */
+export function tolerates(t: { key?: string; operator?: string; value?: string; effect?: string }, taint: Taint): boolean {
+  const effectOk = !t.effect || t.effect === taint.effect;
+  const keyOk = t.operator === 'Exists' ? (!t.key || t.key === taint.key) : t.key === taint.key;
+  const valueOk = t.operator === 'Exists' || (t.value ?? '') === taint.value;
+  return effectOk && keyOk && valueOk;
+}
+
+/** Every runner entry of every config.toml in the output, parsed with smol-toml. */
+export function runnerEntries(objects: K8sObject[]): Array<{ owner: string; runner: any }> {
+  return objects
+    .filter((o) => o.kind === 'ConfigMap' && o.data?.['config.template.toml'])
+    .flatMap((o) => (parse(o.data['config.template.toml']) as any).runners
+      .map((runner: any) => ({ owner: `ConfigMap/${o.metadata.name} runner ${runner.name}`, runner })));
+}
+
+/**
+ * Every toleration in the output: those of every pod template, and those every runner's build
+ * pods get from config.toml's `node_tolerations` (`"key=value" = "Effect"`, `"key" = ""`).
+ */
+export function allTolerations(objects: K8sObject[]): Array<{ owner: string; toleration: { key?: string; operator?: string; value?: string; effect?: string } }> {
+  const fromPods = podSpecs(objects).flatMap(({ owner, spec }) => (spec.tolerations ?? []).map((toleration: any) => ({ owner, toleration })));
+  const fromRunners = runnerEntries(objects).flatMap(({ owner, runner }) =>
+    Object.entries((runner.kubernetes.node_tolerations ?? {}) as Record<string, string>).map(([k, effect]) => {
+      const [key, value] = k.includes('=') ? [k.slice(0, k.indexOf('=')), k.slice(k.indexOf('=') + 1)] : [k, undefined];
+      return { owner, toleration: { key, operator: value === undefined ? 'Exists' : 'Equal', value, effect: effect || undefined } };
+    }));
+  return [...fromPods, ...fromRunners];
 }

@@ -8,6 +8,7 @@ describe('Pod Security and best practices (@monokle/validation)', () => {
 
   test('GIVEN the reference stack THEN nothing violates Pod Security "restricted" or the best-practice rules', () => {
     expect(policyViolations(objects)).toEqual([]);
+    expect(policyViolations(objects, ['gitlab-runner-privileged-builds'])).toEqual([]);
   });
 
   test('THEN the only accepted findings are the documented ones', () => {
@@ -15,7 +16,9 @@ describe('Pod Security and best practices (@monokle/validation)', () => {
       'KBP104 StatefulSet gitlab-runner/gitlab-runner',
       'KBP104 StatefulSet gitlab-runner/gitlab-runner',
       'KBP107 Role gitlab-runner-builds/gitlab-runner-executor',
+      'KBP107 Role gitlab-runner-privileged-builds/gitlab-runner-executor',
       'KBP108 Role gitlab-runner-builds/gitlab-runner-executor',
+      'KBP108 Role gitlab-runner-privileged-builds/gitlab-runner-executor',
     ]);
   });
 

@@ -25,6 +25,11 @@ describe('reference stack', () => {
       'Role gitlab-runner-builds/gitlab-runner-executor',
       'RoleBinding gitlab-runner-builds/gitlab-runner-executor',
       'NetworkPolicy gitlab-runner-builds/gitlab-runner-builds-deny-ingress',
+      'Namespace -/gitlab-runner-privileged-builds',
+      'ServiceAccount gitlab-runner-privileged-builds/gitlab-runner-build',
+      'Role gitlab-runner-privileged-builds/gitlab-runner-executor',
+      'RoleBinding gitlab-runner-privileged-builds/gitlab-runner-executor',
+      'NetworkPolicy gitlab-runner-privileged-builds/gitlab-runner-builds-deny-ingress',
       'Namespace -/gitlab-runner-cache',
       'ServiceAccount gitlab-runner-cache/minio',
       'Service gitlab-runner-cache/minio',
@@ -35,7 +40,18 @@ describe('reference stack', () => {
       'ServiceAccount gitlab-runner-cache/minio-provision',
       expect.stringMatching(/^Job gitlab-runner-cache\/minio-provision-[0-9a-f]{10}$/),
       'NetworkPolicy gitlab-runner-cache/minio-provision',
+      'NodePool -/gitlab-privileged-builds',
+      'ValidatingAdmissionPolicy -/gitlab-privileged-builds-guard',
+      'ValidatingAdmissionPolicyBinding -/gitlab-privileged-builds-guard',
     ]);
+  });
+
+  test('THEN the DinD runner is privileged on the tainted Karpenter pool, and the default runner is neither', () => {
+    const [def, dind] = configOf(referenceObjects()).runners;
+    expect([def.name, def.kubernetes.privileged, def.kubernetes.node_tolerations]).toEqual(['default', false, undefined]);
+    expect([dind.name, dind.kubernetes.privileged, dind.kubernetes.namespace]).toEqual(['dind', true, 'gitlab-runner-privileged-builds']);
+    expect(dind.kubernetes.node_selector).toEqual({ dedicated: 'gitlab-privileged-builds' });
+    expect(dind.kubernetes.node_tolerations).toEqual({ 'dedicated=gitlab-privileged-builds': 'NoSchedule' });
   });
 });
 
@@ -115,6 +131,7 @@ describe('secrets', () => {
     // The reference stack's runner also uses the MinIO cache, whose keys are mounted the same way.
     expect(spec.volumes.find((v: any) => v.name === 'runner-secrets').projected.sources).toEqual([
       { secret: { name: 'gitlab-runner-cache', optional: true, items: [{ key: 'accesskey', path: 'gitlab-runner-cache/accesskey' }, { key: 'secretkey', path: 'gitlab-runner-cache/secretkey' }] } },
+      { secret: { name: 'gitlab-runner-dind-token', optional: true, items: [{ key: 'runner-token', path: 'gitlab-runner-dind-token/runner-token' }] } },
       { secret: { name: 'gitlab-runner-token', optional: true, items: [{ key: 'runner-token', path: 'gitlab-runner-token/runner-token' }] } },
     ]);
     const mounts = (c: any) => c.volumeMounts.map((m: any) => m.name);
@@ -196,13 +213,20 @@ describe('manager workload', () => {
         'app.kubernetes.io/part-of': 'gitlab-runner-stack',
       } : {
         'app.kubernetes.io/name': 'gitlab-runner',
-        'app.kubernetes.io/instance': 'gitlab-runner',
         'app.kubernetes.io/managed-by': 'cdk8s-gitlab-runner',
         'app.kubernetes.io/part-of': 'gitlab-runner-stack',
-        'app.kubernetes.io/version': '18.9.0',
       }));
       expect(o.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
     }
+    // The manager's objects carry its name and the runner version; the node pool's, the pool's name.
+    const byComponent = (c: string[]) => objects.filter((o) => c.includes(o.metadata.labels!['app.kubernetes.io/component']));
+    for (const o of byComponent(['manager', 'build'])) {
+      expect(o.metadata.labels).toEqual(expect.objectContaining({ 'app.kubernetes.io/instance': 'gitlab-runner', 'app.kubernetes.io/version': '18.9.0' }));
+    }
+    for (const o of byComponent(['node-pool', 'admission-guard'])) {
+      expect(o.metadata.labels!['app.kubernetes.io/instance']).toBe('gitlab-privileged-builds');
+    }
+    expect(byComponent(['manager', 'build', 'node-pool', 'admission-guard', 'cache', 'cache-provisioner'])).toHaveLength(objects.length);
   });
 
   test('THEN the namespaces carry Pod Security labels: restricted for the manager, baseline for builds', () => {

@@ -1,26 +1,41 @@
+import * as path from 'path';
+import { crdChecks, schemaFindings } from '../src/validation';
 import { K8sObject } from './helpers';
 
+// Schema checks in tests go through the project's own validator (src/validation/schema.ts), the
+// one `npm run validate` and the cdk8s plugin use: kubernetes-models for Kubernetes kinds, model
+// packages for Config Connector and External Secrets, ajv over the vendored CRDs.
+
 /**
- * Validates an object against its schema with third-party models generated from the upstream
- * specs: kubernetes-models for Kubernetes kinds, @kubernetes-models/external-secrets for the
- * ExternalSecret. Unknown kinds fail: nothing is skipped.
- *
- * The ExternalSecret is emitted as external-secrets.io/v1 (the only version External Secrets
- * Operator serves since 0.17); the models package knows v1beta1 only, whose schema for the
- * fields used here (refreshInterval, secretStoreRef, target, data[].remoteRef) is the same, so
- * the object is checked against v1beta1 with that one field swapped.
+ * The Karpenter CRD this repository vendors (crds/, a copy of ../shared/crds/): the same file
+ * `cdk8s import` generated imports/karpenter.sh.ts from, so the test and the binding agree.
  */
-export function validateSchema(o: K8sObject): void {
-  if (o.apiVersion === 'external-secrets.io/v1' && o.kind === 'ExternalSecret') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { ExternalSecret } = require('@kubernetes-models/external-secrets/external-secrets.io/v1beta1');
-    new ExternalSecret({ ...o, apiVersion: 'external-secrets.io/v1beta1' }).validate();
-    return;
+export const KARPENTER_CRD = path.join(__dirname, '..', 'crds', 'karpenter.sh_nodepools.yaml');
+
+const CRDS = crdChecks([KARPENTER_CRD]);
+
+function check(o: K8sObject, expected?: { apiVersion: string; kind: string }): void {
+  if (expected && (o.apiVersion !== expected.apiVersion || o.kind !== expected.kind)) {
+    throw new Error(`not a ${expected.apiVersion} ${expected.kind}: ${o.apiVersion} ${o.kind}`);
   }
-  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : [undefined, o.apiVersion];
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const models = require(group ? `kubernetes-models/${group}/${version}` : `kubernetes-models/${version}`);
-  const Model = models[o.kind];
-  if (!Model) throw new Error(`kubernetes-models has no ${o.apiVersion} ${o.kind}`);
-  new Model(o).validate();
+  const findings = schemaFindings([o], CRDS);
+  if (findings.length) throw new Error(findings.map((f) => `${f.object}: ${f.message}`).join('\n'));
+}
+
+/** Validates any object this library emits against its schema. Unknown kinds fail. */
+export function validateObject(o: K8sObject): void {
+  check(o);
+}
+
+/** Validates a Kubernetes object (kubernetes-models) or a custom resource (its model or CRD). */
+export const validateSchema = validateObject;
+
+/** Validates a Karpenter NodePool against its CRD's openAPIV3Schema (ajv; CEL rules not evaluated). */
+export function validateNodePool(o: K8sObject): void {
+  check(o, { apiVersion: 'karpenter.sh/v1', kind: 'NodePool' });
+}
+
+/** Validates a Config Connector ContainerNodePool with @kubernetes-models/gke. */
+export function validateContainerNodePool(o: K8sObject): void {
+  check(o, { apiVersion: 'container.cnrm.cloud.google.com/v1beta1', kind: 'ContainerNodePool' });
 }

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { ReferenceStack } from '../src/main';
 import { Finding, ManifestObject, validateManifests } from '../src/validation';
 import { tmpdir } from './helpers';
+import { KARPENTER_CRD } from './schema';
 
 /** A small valid app: restricted namespace, a hardened Deployment and a NetworkPolicy for it. */
 function baseline(): ManifestObject[] {
@@ -80,8 +81,7 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
   }],
 ];
 
-const karpenterCrd = path.join(__dirname, '..', '..', 'shared', 'crds', 'karpenter.sh_nodepools.yaml');
-const crdFiles = fs.existsSync(karpenterCrd) ? [karpenterCrd] : [];
+const crdFiles = [KARPENTER_CRD];
 const violations = (objs: ManifestObject[]) => validateManifests(objs, { crdFiles }).filter((f) => !f.accepted);
 
 describe('validation', () => {

@@ -352,3 +352,133 @@ export function credentialLiteral(scope: IConstruct, field: string, value: strin
   }
   return value;
 }
+
+/** Kubernetes taint effects. */
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+/** The same effects as GKE's API spells them (`nodeConfig.taint[].effect`). */
+export type GkeTaintEffect = 'NO_SCHEDULE' | 'PREFER_NO_SCHEDULE' | 'NO_EXECUTE';
+
+const TAINT_EFFECTS: Record<TaintEffect | GkeTaintEffect, TaintEffect> = {
+  NoSchedule: 'NoSchedule',
+  PreferNoSchedule: 'PreferNoSchedule',
+  NoExecute: 'NoExecute',
+  NO_SCHEDULE: 'NoSchedule',
+  PREFER_NO_SCHEDULE: 'PreferNoSchedule',
+  NO_EXECUTE: 'NoExecute',
+};
+
+/**
+ * A taint effect, in the Kubernetes spelling or GKE's (`NO_SCHEDULE`, …, as GKE docs and
+ * `gcloud` print them). Returns the Kubernetes spelling: GKE's never reaches a Kubernetes taint
+ * or toleration; only the GKE node pool maps it back with {@link gkeTaintEffect}.
+ */
+export function taintEffect(scope: IConstruct, field: string, value: string): TaintEffect {
+  const effect = typeof value === 'string' && Object.prototype.hasOwnProperty.call(TAINT_EFFECTS, value)
+    ? TAINT_EFFECTS[value as TaintEffect] : undefined;
+  if (!effect) {
+    invalid(scope, field, value, 'must be one of "NoSchedule", "PreferNoSchedule", "NoExecute" (GKE\'s "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE" are accepted too)');
+  }
+  return effect;
+}
+
+/** GKE's spelling of a (validated) Kubernetes taint effect. */
+export function gkeTaintEffect(effect: TaintEffect): GkeTaintEffect {
+  return effect.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() as GkeTaintEffect;
+}
+
+/** Domains Kubernetes reserves for its own label and taint keys (and every subdomain of them). */
+export const KUBERNETES_RESERVED_DOMAINS = ['kubernetes.io', 'k8s.io'] as const;
+
+/**
+ * A label or taint key of your own: a qualified name whose prefix is not reserved. Kubernetes
+ * reserves `kubernetes.io/` and `k8s.io/` with their subdomains (`node.kubernetes.io/`,
+ * `node.cloudprovider.kubernetes.io/`, …): the node lifecycle controller and kubelets own those
+ * taints and labels, and may remove or rewrite them. Provisioners may reserve more (`extra`).
+ */
+export function unreservedKey(scope: IConstruct, field: string, value: string, extra: readonly string[] = []): string {
+  qualifiedName(scope, field, value);
+  const c = concrete(value);
+  const prefix = c.includes('/') ? c.split('/')[0] : undefined;
+  const reserved = [...KUBERNETES_RESERVED_DOMAINS, ...extra];
+  if (prefix !== undefined && reserved.some((d) => prefix === d || prefix.endsWith(`.${d}`))) {
+    invalid(scope, field, value, `must not use a reserved prefix (${reserved.map((d) => `${d}/ and *.${d}/`).join(', ')}): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"`);
+  }
+  return value;
+}
+
+/** A taint value: a non-empty label value. */
+export function taintValue(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: QUALIFIED_NAME_PART.source, maxLength: 63 });
+  const c = concrete(value);
+  if (typeof c !== 'string' || c === '' || c.length > 63 || !QUALIFIED_NAME_PART.test(c)) {
+    invalid(scope, field, value, 'must be a non-empty label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
+  }
+  return value;
+}
+
+/** An absolute path inside a container, e.g. a volume mount path. */
+export function absolutePath(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.split('/').includes('..') || value.includes(':') || /\s/.test(value)) {
+    invalid(scope, field, value, 'must be an absolute path without ".." segments, ":" or whitespace, e.g. "/certs/client"');
+  }
+  return value;
+}
+
+/** A file name relative to a volume mount (a Secret item's `path`). */
+export function relativePath(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value === '' || value.startsWith('/') || value.split('/').some((s) => s === '..' || s === '') || !SECRET_KEY.test(value.replace(/\//g, ''))) {
+    invalid(scope, field, value, 'must be a relative file path of letters, digits, "-", "_", "." and "/", without ".." segments, e.g. "config.json"');
+  }
+  return value;
+}
+
+const KIND = /^[A-Z][A-Za-z0-9]*$/;
+
+/** A Kubernetes kind, e.g. `EC2NodeClass`. */
+export function kindName(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || value.length > 63 || !KIND.test(value)) {
+    invalid(scope, field, value, 'must be a Kubernetes kind: letters and digits starting with an upper-case letter, e.g. "EC2NodeClass"');
+  }
+  return value;
+}
+
+// Google Cloud: a region (`europe-west1`) or a zone (`europe-west1-b`); a machine type (`e2-standard-4`).
+const GCP_LOCATION = /^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/;
+const GCP_MACHINE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)+$/;
+
+/** A Google Cloud region or zone. */
+export function gcpLocation(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !GCP_LOCATION.test(value)) {
+    invalid(scope, field, value, 'must be a Google Cloud region or zone, e.g. "europe-west1" or "europe-west1-b"');
+  }
+  return value;
+}
+
+/** A Compute Engine machine type. */
+export function gcpMachineType(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !GCP_MACHINE_TYPE.test(value)) {
+    invalid(scope, field, value, 'must be a Compute Engine machine type, e.g. "e2-standard-4"');
+  }
+  return value;
+}
+
+/**
+ * A cdk8s Duration as a Go duration string (`24h`, `5m`, `90s`), as Karpenter takes them;
+ * whole seconds, at least `min`.
+ */
+export function goDuration(scope: IConstruct, field: string, value: Duration, min: number): string {
+  const s = seconds(scope, field, value, min);
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+const DIGITS = /^[0-9]+$/;
+
+/** A non-negative integer written as a string, e.g. a Karpenter `Gt`/`Lt` requirement value. */
+export function integerString(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !DIGITS.test(value)) {
+    invalid(scope, field, value, 'must be a non-negative integer written as a string, e.g. "4"');
+  }
+  return value;
+}

@@ -175,7 +175,14 @@ export function inHelmMode<T>(fn: () => T): T {
 /** Replaces tokens with their defaults during plain synth; leaves them for the chart writer. */
 class ValuesResolver implements IResolver {
   public resolve(context: ResolutionContext): void {
-    if (mode === 'plain' && hasValues(context.value)) context.replaceValue(concrete(context.value));
+    if (mode !== 'plain') return;
+    const value = context.value;
+    if (hasValues(value)) {
+      context.replaceValue(concrete(value));
+    } else if (value?.constructor === Object && Object.keys(value).some(hasValues)) {
+      // Resolvers see values, not keys: a map keyed by a value (node labels) is rebuilt.
+      context.replaceValue(Object.fromEntries(Object.entries(value).map(([k, v]) => [concrete(k), v])));
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import { concrete, togglesOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
 import { toToml } from './config/serialize';
+import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions } from './profiles';
 import { Runner, RunnerOptions } from './runner';
 
 /** GitLab Runner log levels (`log_level`). */
@@ -288,11 +289,31 @@ export class GitLabRunnerManager extends Construct {
       gitlabUrl: this.gitlabUrl,
       managerNamespace: this.namespace,
       defaultBuildNamespace: this.defaultBuildNamespace,
-      useBuildNamespace: (ns) => this.buildNamespace(ns).buildServiceAccount,
+      useBuildNamespace: (r) => this.buildNamespace(r).buildServiceAccount,
       secretPlaceholder: (ref) => this.secretPlaceholder(ref),
     }));
     this.runnerList.push(runner);
     return runner;
+  }
+
+  /**
+   * Adds a privileged Docker-in-Docker runner whose build pods run only on `nodePool` (which
+   * nothing else may tolerate), in a build namespace of their own that enforces Pod Security
+   * "privileged", with the DinD TLS certificates volume (`docker-certs`, in memory, at
+   * `/certs/client`). Restrict it with `allowedImages` and `allowedServices`.
+   */
+  public addDindRunner(name: string, options: DindRunnerOptions): Runner {
+    return this.addRunner(name, dindRunnerOptions(this.name, options));
+  }
+
+  /**
+   * Adds an unprivileged runner for rootless image builds (BuildKit or Buildah), in a build
+   * namespace of its own, with registry credentials mounted from Secrets of that namespace.
+   */
+  public addImageBuilderRunner(name: string, options: ImageBuilderRunnerOptions): Runner {
+    // The runner does not exist yet: report option errors under the path it will have.
+    const scope = { node: { path: `${this.node.path}/${name}` } } as unknown as Construct;
+    return this.addRunner(name, imageBuilderRunnerOptions(scope, this.name, options));
   }
 
   /** The runners added so far. */
@@ -324,7 +345,15 @@ export class GitLabRunnerManager extends Construct {
     return toToml(this.toConfigModel(), this.runnerList.map((r) => ({ runner: togglesOf(r), cache: r.cache ? togglesOf(r.cache) : [] })));
   }
 
-  private buildNamespace(ns: string): BuildNamespace {
+  private buildNamespace(runner: Runner): BuildNamespace {
+    const ns = runner.buildNamespace;
+    // Pod Security applies per namespace: privileged build pods get a namespace of their own.
+    const others = this.runnerList.filter((r) => r.buildNamespace === ns && r.privileged !== runner.privileged);
+    if (others.length) {
+      invalid(runner, 'buildNamespace', ns, runner.privileged
+        ? `a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runners build there: ${others.map((r) => r.runnerName).join(', ')}`
+        : `privileged runners build there (Pod Security "privileged"): ${others.map((r) => r.runnerName).join(', ')}; unprivileged runners need another namespace`);
+    }
     let build = this.buildNamespaceMap.get(ns);
     if (!build) {
       build = new BuildNamespace(this, `BuildNamespace-${ns}`, {
@@ -335,6 +364,7 @@ export class GitLabRunnerManager extends Construct {
         labels: standardLabels({ name: 'gitlab-runner', instance: this.name, component: 'build', version: this.runnerVersion }),
         create: this.createNamespaces,
         networkPolicy: this.networkPolicies,
+        podSecurity: runner.privileged ? 'privileged' : 'baseline',
       });
       this.buildNamespaceMap.set(ns, build);
     }

@@ -6,6 +6,8 @@ import { Resources, resolveResources } from '../common/resources';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
+import type { TaintedNodePool } from '../nodepool/node-pool';
+import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
 import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
 
 /** How a build pod tolerates a node taint. */
@@ -28,7 +30,7 @@ export interface BuildPodToleration {
 export type PullPolicy = 'never' | 'if-not-present' | 'always';
 
 /** Options of one runner (one `[[runners]]` entry) of a {@link GitLabRunnerManager}. */
-export interface RunnerOptions {
+export interface RunnerOptions extends BuildPodOptions {
   /**
    * The runner authentication token (`glrt-…`), created in GitLab (Settings > CI/CD > Runners),
    * stored in a Secret in the manager's namespace. Never a literal string.
@@ -159,8 +161,11 @@ export interface RunnerPlacement {
   readonly gitlabUrl: string;
   readonly managerNamespace: string;
   readonly defaultBuildNamespace: string;
-  /** Sets up a build namespace (once per namespace) and returns its build ServiceAccount. */
-  readonly useBuildNamespace: (namespace: string) => string;
+  /**
+   * Sets up the runner's build namespace (once per namespace) and returns its build
+   * ServiceAccount; rejects mixing privileged and unprivileged runners in one namespace.
+   */
+  readonly useBuildNamespace: (runner: Runner) => string;
   /** Registers a Secret key with the manager and returns its config.toml placeholder. */
   readonly secretPlaceholder: (ref: ResolvedSecretKey) => string;
 }
@@ -179,7 +184,12 @@ export class Runner extends Construct {
   public readonly buildNamespace: string;
   /** The Secret key holding this runner's authentication token. */
   public readonly token: ResolvedSecretKey;
+  /** Whether build pods run privileged. */
+  public readonly privileged: boolean;
+  /** The tainted node pools build pods run on. */
+  public readonly nodePools: readonly TaintedNodePool[];
 
+  private readonly buildPod: ResolvedBuildPod;
   private readonly entry: RunnerEntryToml;
   private readonly placement: RunnerPlacement;
   private cacheInUse?: IRunnerCache;
@@ -194,7 +204,11 @@ export class Runner extends Construct {
         'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager');
     }
     this.token = resolveSecretKey(this, 'token', options.token, 'runner-token');
-    this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this.buildNamespace));
+    this.buildPod = resolveBuildPod(this, options, options.nodeSelector);
+    this.privileged = this.buildPod.privileged;
+    this.nodePools = this.buildPod.nodePools;
+    this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this));
+    for (const pool of this.nodePools) pool.bindRunner(this);
   }
 
   /** The cache this runner uses, if any. */
@@ -252,18 +266,21 @@ export class Runner extends Construct {
       allowed_services: o.allowedServices,
       image_pull_secrets: o.imagePullSecrets?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
       helper_image: o.helperImage,
-      privileged: false,
-      allow_privilege_escalation: false,
+      privileged: this.buildPod.privileged,
+      // The API server rejects privileged containers that forbid privilege escalation.
+      allow_privilege_escalation: this.buildPod.privileged,
       poll_interval: pollInterval,
       poll_timeout: pollTimeout,
       ...resourceKeys('', build),
       ...resourceKeys('helper_', helper),
       ...resourceKeys('service_', service),
       priority_class_name: o.priorityClassName === undefined ? undefined : v.dnsSubdomain(this, 'priorityClassName', o.priorityClassName),
-      node_selector: nonEmptyMap(v.labels(this, 'nodeSelector', o.nodeSelector)),
-      node_tolerations: nonEmptyMap(this.tolerations(o.tolerations ?? [])),
+      node_selector: nonEmptyMap({ ...v.labels(this, 'nodeSelector', o.nodeSelector), ...this.buildPod.nodeSelector }),
+      node_tolerations: nonEmptyMap({ ...this.tolerations(o.tolerations ?? []), ...this.buildPod.tolerations }),
       pod_labels: nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
       pod_annotations: nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
+      build_container_security_context: this.buildPod.buildContainerSecurityContext,
+      volumes: this.buildPod.volumes,
     };
 
     return {

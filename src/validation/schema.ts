@@ -35,7 +35,16 @@ export function crdChecks(crdFiles: readonly string[]): Record<string, Check> {
   return out;
 }
 
-function modelCheck(o: ManifestObject): string[] | undefined {
+/**
+ * Versions checked against another version's model: External Secrets Operator serves only
+ * external-secrets.io/v1 since 0.17, and its model package knows v1beta1, whose schema for the
+ * fields emitted here (refreshInterval, secretStoreRef, target, data[].remoteRef) is the same.
+ */
+const MODEL_VERSION_ALIASES: Record<string, string> = { 'external-secrets.io/v1': 'external-secrets.io/v1beta1' };
+
+function modelCheck(original: ManifestObject): string[] | undefined {
+  const alias = MODEL_VERSION_ALIASES[original.apiVersion];
+  const o = alias ? { ...original, apiVersion: alias } : original;
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
   const pkg = MODEL_PACKAGES.find(([pattern]) => pattern.test(group))![1];
   let models: Record<string, any>;

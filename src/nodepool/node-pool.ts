@@ -1,0 +1,249 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ConfigError, invalid } from '../common/errors';
+import { standardLabels } from '../common/labels';
+import * as v from '../common/validate';
+import { concrete } from '../helm/values';
+import { GkeTaintEffect, TaintEffect } from '../common/validate';
+import { Runner } from '../runner/runner';
+import type { BuildPodToleration } from '../runner/runner';
+import { PrivilegedPodGuard, PrivilegedPodGuardOptions } from './privileged-pod-guard';
+
+/** The taint that keeps every pod off a node pool unless it tolerates it. */
+export interface NodeTaint {
+  /** Taint key, e.g. `dedicated` or `example.com/pool`. Not under `kubernetes.io/` or `k8s.io/`. */
+  readonly key: string;
+  /** Taint value, e.g. `gitlab-privileged-builds`. */
+  readonly value: string;
+  /**
+   * Taint effect. GKE's spelling (`NO_SCHEDULE`, …) is accepted and mapped: Kubernetes objects
+   * always get the Kubernetes spelling, only a GKE ContainerNodePool gets GKE's.
+   * @default 'NoSchedule'
+   */
+  readonly effect?: TaintEffect | GkeTaintEffect;
+}
+
+/** A validated taint, effect in the Kubernetes spelling. */
+export interface ResolvedTaint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: TaintEffect;
+}
+
+/** The label build pods select a node pool by. */
+export interface NodeLabel {
+  /** Label key. Not under `kubernetes.io/` or `k8s.io/`. */
+  readonly key: string;
+  /** Label value. */
+  readonly value: string;
+}
+
+/** Props every {@link TaintedNodePool} takes: the pool's contract. */
+export interface TaintedNodePoolProps {
+  /**
+   * Resource name of the objects the pool emits (NodePool, ContainerNodePool, admission policy).
+   * Independent of the construct id.
+   * @default 'gitlab-privileged-builds'
+   */
+  readonly name?: string;
+  /**
+   * The taint every node of the pool carries. Required: without it any pod could land next to
+   * privileged builds, which can take over their node.
+   */
+  readonly taint: NodeTaint;
+  /**
+   * The label every node of the pool carries; build pods select it. A taint only repels, so
+   * without a selector build pods could run on any node.
+   * @default - the taint's key and value
+   */
+  readonly nodeLabel?: NodeLabel;
+}
+
+/** Defaults of {@link TaintedNodePoolProps}, in one place. */
+export const NODE_POOL_DEFAULTS = {
+  name: 'gitlab-privileged-builds',
+  effect: 'NoSchedule' as TaintEffect,
+};
+
+/** A pod's toleration, as in a pod spec. */
+export interface PodToleration {
+  /** @default - empty: with `Exists`, every key */
+  readonly key?: string;
+  /** @default 'Equal' */
+  readonly operator?: string;
+  /** @default - empty */
+  readonly value?: string;
+  /** @default - every effect */
+  readonly effect?: string;
+}
+
+/**
+ * Whether a toleration tolerates a taint, with the scheduler's rules: an empty key with
+ * `Exists` tolerates every taint, `Exists` ignores the value, an empty effect matches every effect.
+ */
+export function toleratesTaint(t: PodToleration, taint: ResolvedTaint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+  return (t.key ?? '') === taint.key && (t.value ?? '') === taint.value;
+}
+
+/** `key=value:Effect`, as `kubectl taint` takes it. */
+export function taintString(t: ResolvedTaint): string {
+  return `${t.key}=${t.value}:${t.effect}`;
+}
+
+/**
+ * A node pool reserved for some build pods (typically privileged ones) by a taint that nothing
+ * else tolerates and a label build pods select. Subclasses emit what the cluster's node
+ * provisioner needs: {@link KarpenterNodePool}, {@link GkeNodePool}, or nothing for
+ * {@link ExistingNodePool}.
+ *
+ * Bind runners with `nodePools: [pool]` (or `manager.addDindRunner(…, { nodePool })`): their
+ * build pods get `node_selector` and `node_tolerations` for exactly this pool. At synth, every
+ * other pod template in the app and every other runner that tolerates the taint is an error.
+ */
+export abstract class TaintedNodePool extends Construct {
+  /** Resource name of the pool's objects. */
+  public readonly name: string;
+  /** The pool's taint, effect in the Kubernetes spelling. */
+  public readonly taint: ResolvedTaint;
+  /** The pool's node label. */
+  public readonly nodeLabel: NodeLabel;
+  /** Labels for the pool's objects. */
+  public readonly labels: Record<string, string>;
+
+  private readonly boundRunners: Runner[] = [];
+  private readonly allowedDaemonSets = new Set<ApiObject>();
+
+  constructor(scope: Construct, id: string, props: TaintedNodePoolProps, reservedDomains: readonly string[] = []) {
+    super(scope, id);
+    this.name = v.dnsLabel(this, 'name', props.name ?? NODE_POOL_DEFAULTS.name);
+    if (props.taint === undefined || props.taint === null || typeof props.taint !== 'object') {
+      invalid(this, 'taint', props.taint, 'a tainted node pool needs a taint { key, value, effect }: without one, any pod can land next to privileged builds');
+    }
+    this.taint = {
+      key: v.unreservedKey(this, 'taint.key', props.taint.key, reservedDomains),
+      value: v.taintValue(this, 'taint.value', props.taint.value),
+      effect: v.taintEffect(this, 'taint.effect', props.taint.effect ?? NODE_POOL_DEFAULTS.effect),
+    };
+    const label = props.nodeLabel ?? { key: this.taint.key, value: this.taint.value };
+    this.nodeLabel = {
+      key: v.unreservedKey(this, 'nodeLabel.key', label.key, reservedDomains),
+      value: v.taintValue(this, 'nodeLabel.value', label.value),
+    };
+    this.labels = standardLabels({ name: 'gitlab-runner', instance: this.name, component: 'node-pool' });
+    this.node.addValidation({ validate: () => this.tolerationLeaks() });
+  }
+
+  /** The `node_selector` entry build pods on this pool need. */
+  public get nodeSelector(): Record<string, string> {
+    return { [this.nodeLabel.key]: this.nodeLabel.value };
+  }
+
+  /** The toleration build pods on this pool need: this taint exactly (key, value and effect). */
+  public get toleration(): BuildPodToleration {
+    return { key: this.taint.key, value: this.taint.value, effect: this.taint.effect };
+  }
+
+  /** The runners bound to this pool. */
+  public get runners(): readonly Runner[] {
+    return [...this.boundRunners];
+  }
+
+  /** Build namespaces of the runners bound to this pool, sorted. */
+  public get buildNamespaces(): string[] {
+    return [...new Set(this.boundRunners.map((r) => r.buildNamespace))].sort();
+  }
+
+  /** Whether a pod toleration tolerates this pool's taint. */
+  public tolerates(t: PodToleration): boolean {
+    return toleratesTaint(t, this.taint);
+  }
+
+  /**
+   * Called by a {@link Runner} whose `nodePools` include this pool: its build pods may tolerate
+   * the taint. Not for direct use.
+   */
+  public bindRunner(runner: Runner): void {
+    if (!this.boundRunners.includes(runner)) this.boundRunners.push(runner);
+  }
+
+  /**
+   * Lets a node agent DaemonSet of this app (log shipper, CNI, …) tolerate the taint: agents
+   * must run on every node, the pool's too. Anything else tolerating it fails synth.
+   */
+  public allowDaemonSet(daemonSet: ApiObject): void {
+    if (!ApiObject.isApiObject(daemonSet) || daemonSet.kind !== 'DaemonSet') {
+      invalid(this, 'allowDaemonSet()', ApiObject.isApiObject(daemonSet) ? `${daemonSet.kind}/${daemonSet.name}` : daemonSet,
+        'only a DaemonSet (a node agent) may be allowed to tolerate the pool\'s taint');
+    }
+    this.allowedDaemonSets.add(daemonSet);
+  }
+
+  /**
+   * Adds the in-cluster guard: a ValidatingAdmissionPolicy and its binding that reject pods
+   * tolerating this pool's taint outside the build namespaces of the runners bound to it.
+   */
+  public addAdmissionGuard(options: PrivilegedPodGuardOptions = {}): PrivilegedPodGuard {
+    return new PrivilegedPodGuard(this, 'AdmissionGuard', { ...options, pool: this });
+  }
+
+  /** What to do by hand before or after applying the manifests, as commands or sentences. */
+  public nextSteps(): string[] {
+    // Read by people: Helm value tokens shown as their defaults.
+    return this.steps().map((step) => concrete(step));
+  }
+
+  /** The steps, as {@link nextSteps} returns them before tokens are resolved. */
+  protected abstract steps(): string[];
+
+  /**
+   * Synth-time guard rail: only runners bound to this pool (and allowed node agents) may
+   * tolerate its taint. Checks every pod template of every ApiObject in the app and every
+   * runner's `node_tolerations`.
+   */
+  private tolerationLeaks(): string[] {
+    const errors: string[] = [];
+    const allowed = `only runners bound to this pool (nodePools) may tolerate ${taintString(this.taint)} of node pool ${this.node.path}, which runs privileged builds; remove the toleration (a DaemonSet node agent may be allowed with pool.allowDaemonSet())`;
+    for (const c of this.node.root.node.findAll()) {
+      if (c instanceof Runner) {
+        if (this.boundRunners.includes(c)) continue;
+        for (const t of tomlTolerations(c.toToml().kubernetes.node_tolerations)) {
+          if (this.tolerates(t.toleration)) errors.push(new ConfigError(c.node.path, 'tolerations', t.toleration, allowed).message);
+        }
+      } else if (ApiObject.isApiObject(c) && POD_TEMPLATE_KINDS.has(c.kind) && !this.allowedDaemonSets.has(c)) {
+        for (const pod of podTemplates(c.toJson())) {
+          (pod.spec.tolerations ?? []).forEach((t: PodToleration, i: number) => {
+            if (this.tolerates(t)) errors.push(new ConfigError(c.node.path, `${pod.path}.tolerations[${i}]`, t, allowed).message);
+          });
+        }
+      }
+    }
+    return errors;
+  }
+}
+
+/** Kinds whose objects hold a pod spec or template; only those are rendered for the scan. */
+const POD_TEMPLATE_KINDS = new Set(['Pod', 'PodTemplate', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
+
+/** Parses config.toml's `node_tolerations` table (`"key=value" = "Effect"`, `"key" = ""`). */
+function tomlTolerations(table: Record<string, string> | undefined): Array<{ toleration: PodToleration }> {
+  return Object.entries(table ?? {}).map(([k, effect]) => {
+    const i = k.indexOf('=');
+    const toleration: PodToleration = i < 0
+      ? { key: k, operator: 'Exists', ...(effect ? { effect } : {}) }
+      : { key: k.slice(0, i), operator: 'Equal', value: k.slice(i + 1), ...(effect ? { effect } : {}) };
+    return { toleration };
+  });
+}
+
+/** The pod specs of a synthesized object, with their paths. */
+function podTemplates(o: any): Array<{ path: string; spec: any }> {
+  if (o?.kind === 'Pod' && o.spec) return [{ path: 'spec', spec: o.spec }];
+  if (o?.kind === 'CronJob' && o.spec?.jobTemplate?.spec?.template?.spec) {
+    return [{ path: 'spec.jobTemplate.spec.template.spec', spec: o.spec.jobTemplate.spec.template.spec }];
+  }
+  if (o?.kind === 'PodTemplate' && o.template?.spec) return [{ path: 'template.spec', spec: o.template.spec }];
+  if (o?.spec?.template?.spec?.containers) return [{ path: 'spec.template.spec', spec: o.spec.template.spec }];
+  return [];
+}

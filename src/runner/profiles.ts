@@ -1,0 +1,140 @@
+import { Duration } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { invalid } from '../common/errors';
+import { SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
+import type { TaintedNodePool } from '../nodepool/node-pool';
+import { RunnerOptions } from './runner';
+
+/** Options of a Docker-in-Docker runner ({@link GitLabRunnerManager.addDindRunner}). */
+export interface DindRunnerOptions extends Omit<RunnerOptions, 'privileged' | 'nodePools'> {
+  /**
+   * The tainted node pool the privileged build pods run on, and nothing else.
+   */
+  readonly nodePool: TaintedNodePool;
+  /**
+   * Namespace of the privileged build pods: no unprivileged runner may share it. It enforces Pod
+   * Security "privileged" and audits/warns at "baseline".
+   * @default - `<manager name>-privileged-builds`
+   */
+  readonly buildNamespace?: string;
+  /**
+   * How long the runner waits for a build pod to start: long enough for the pool to scale up
+   * from zero.
+   * @default Duration.minutes(10)
+   */
+  readonly pollTimeout?: Duration;
+  /**
+   * Service containers' requests and limits: the `docker:dind` service runs the builds.
+   * @default - cpu 500m/2, memory 1Gi/4Gi
+   */
+  readonly serviceResources?: RunnerOptions['serviceResources'];
+}
+
+/** Options of a rootless image-builder runner ({@link GitLabRunnerManager.addImageBuilderRunner}). */
+export interface ImageBuilderRunnerOptions extends Omit<RunnerOptions, 'privileged'> {
+  /**
+   * A docker `config.json` (`{"auths":{"<registry>":{"auth":"<base64 user:password>"}}}`) in a
+   * Secret of the build namespace, e.g. one made by `kubectl create secret docker-registry`.
+   * Mounted read-only at `/var/run/secrets/registry/config.json`; `DOCKER_CONFIG` (BuildKit,
+   * crane) and `REGISTRY_AUTH_FILE` (Buildah, skopeo) point at it.
+   * @default - none
+   */
+  readonly registryCredentials?: SecretKeyReference;
+  /**
+   * A Google service-account JSON key (roles: Artifact Registry Reader and Writer) in a Secret of
+   * the build namespace, for Google Artifact Registry. Mounted read-only at
+   * `/var/run/secrets/google/key.json`; `GOOGLE_APPLICATION_CREDENTIALS` points at it.
+   * @default - none
+   */
+  readonly googleServiceAccountKey?: SecretKeyReference;
+  /**
+   * Namespace of the image builds, with the registry Secrets.
+   * @default - `<manager name>-image-builds`
+   */
+  readonly buildNamespace?: string;
+  /**
+   * The build container's user. Rootless BuildKit and Buildah images run as uid 1000 and map
+   * subordinate ids with the setuid `newuidmap`/`newgidmap`, which needs privilege escalation in
+   * the build container (and only there).
+   * @default - uid 1000, gid 1000, runAsNonRoot, allowPrivilegeEscalation
+   */
+  readonly buildContainerSecurityContext?: RunnerOptions['buildContainerSecurityContext'];
+}
+
+/** Defaults of the runner profiles, in one place. */
+export const PROFILE_DEFAULTS = {
+  dind: {
+    buildNamespaceSuffix: '-privileged-builds',
+    pollTimeout: Duration.minutes(10),
+    serviceResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '4Gi' } },
+    /** The TLS client certificates `docker:dind` writes and the docker CLI reads, in memory. */
+    certsVolume: { name: 'docker-certs', mountPath: '/certs/client', medium: 'Memory' as const },
+    /** Job defaults for DinD with TLS; a job's own variables win. */
+    environment: {
+      DOCKER_HOST: 'tcp://docker:2376',
+      DOCKER_TLS_CERTDIR: '/certs',
+      DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: '/certs/client',
+    },
+  },
+  imageBuilder: {
+    buildNamespaceSuffix: '-image-builds',
+    buildContainerSecurityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: true },
+    registryCredentialsKey: '.dockerconfigjson',
+    registryDir: '/var/run/secrets/registry',
+    googleKey: 'key.json',
+    googleDir: '/var/run/secrets/google',
+  },
+};
+
+/** The runner options of a privileged Docker-in-Docker runner bound to one tainted pool. */
+export function dindRunnerOptions(managerName: string, o: DindRunnerOptions): RunnerOptions {
+  const d = PROFILE_DEFAULTS.dind;
+  const { nodePool, ...rest } = o;
+  return {
+    ...rest,
+    privileged: true,
+    nodePools: nodePool === undefined ? [] : [nodePool],
+    buildNamespace: o.buildNamespace ?? `${managerName}${d.buildNamespaceSuffix}`,
+    pollTimeout: o.pollTimeout ?? d.pollTimeout,
+    serviceResources: o.serviceResources ?? d.serviceResources,
+    environment: { ...d.environment, ...o.environment },
+    volumes: { ...o.volumes, emptyDir: [d.certsVolume, ...(o.volumes?.emptyDir ?? [])] },
+  };
+}
+
+/**
+ * The runner options of an unprivileged image-builder runner. `scope` reports errors under the
+ * runner's construct path, which does not exist yet.
+ */
+export function imageBuilderRunnerOptions(scope: IConstruct, managerName: string, o: ImageBuilderRunnerOptions): RunnerOptions {
+  const d = PROFILE_DEFAULTS.imageBuilder;
+  const { registryCredentials, googleServiceAccountKey, ...rest } = o;
+  const secrets: NonNullable<NonNullable<RunnerOptions['volumes']>['secret']> = [];
+  const environment: Record<string, string> = {};
+  let registrySecret: string | undefined;
+  if (registryCredentials !== undefined) {
+    const ref = resolveSecretKey(scope, 'registryCredentials', registryCredentials, d.registryCredentialsKey);
+    registrySecret = ref.secretName;
+    secrets.push({ secretName: ref.secretName, mountPath: d.registryDir, items: { [ref.key]: 'config.json' } });
+    environment.DOCKER_CONFIG = d.registryDir;
+    environment.REGISTRY_AUTH_FILE = `${d.registryDir}/config.json`;
+  }
+  if (googleServiceAccountKey !== undefined) {
+    const ref = resolveSecretKey(scope, 'googleServiceAccountKey', googleServiceAccountKey, d.googleKey);
+    if (ref.secretName === registrySecret) {
+      invalid(scope, 'googleServiceAccountKey.secretName', ref.secretName,
+        'must differ from registryCredentials.secretName: each Secret is mounted as its own volume, named after it');
+    }
+    secrets.push({ secretName: ref.secretName, mountPath: d.googleDir, items: { [ref.key]: 'key.json' } });
+    environment.GOOGLE_APPLICATION_CREDENTIALS = `${d.googleDir}/key.json`;
+  }
+  return {
+    ...rest,
+    privileged: false,
+    buildNamespace: o.buildNamespace ?? `${managerName}${d.buildNamespaceSuffix}`,
+    buildContainerSecurityContext: o.buildContainerSecurityContext ?? d.buildContainerSecurityContext,
+    environment: { ...environment, ...o.environment },
+    volumes: secrets.length ? { ...o.volumes, secret: [...secrets, ...(o.volumes?.secret ?? [])] } : o.volumes,
+  };
+}
