@@ -86,18 +86,18 @@ describe('Helm chart of the reference stack', () => {
     ['cache.expiryDays=3', (o) => expect(JSON.parse(find(o, 'ConfigMap', 'minio-provision').data['lifecycle.json']).Rules[0].Expiration).toEqual({ Days: 3 })],
     ['cache.storageSize=100Gi', (o) => expect(find(o, 'PersistentVolumeClaim', 'minio-data').spec.resources.requests.storage).toBe('100Gi')],
     ['privileged.taint.value=dind', (o) => {
-      const dind = parse(config(o)).runners.find((r: any) => r.name === 'dind');
+      const dind = (parse(config(o)) as any).runners.find((r: any) => r.name === 'dind');
       expect(dind.kubernetes.node_tolerations).toEqual({ 'dedicated=dind': 'NoSchedule' });
       expect(find(o, 'NodePool', 'gitlab-privileged-builds').spec.template.spec.taints).toEqual([{ key: 'dedicated', value: 'dind', effect: 'NoSchedule' }]);
       expect(find(o, 'ValidatingAdmissionPolicy', 'gitlab-privileged-builds-guard').spec.variables[0].expression).toContain("'dind'");
     }],
     ['privileged.label.key=example.com/pool', (o) => {
-      const dind = parse(config(o)).runners.find((r: any) => r.name === 'dind');
+      const dind = (parse(config(o)) as any).runners.find((r: any) => r.name === 'dind');
       expect(dind.kubernetes.node_selector).toEqual({ 'example.com/pool': 'gitlab-privileged-builds' });
       expect(find(o, 'NodePool', 'gitlab-privileged-builds').spec.template.metadata.labels).toEqual({ 'example.com/pool': 'gitlab-privileged-builds' });
     }],
     ['privileged.enabled=false', (o) => {
-      expect(parse(config(o)).runners.map((r: any) => r.name)).toEqual(['default']);
+      expect((parse(config(o)) as any).runners.map((r: any) => r.name)).toEqual(['default']);
       expect(o.filter((x) => /privileged/.test(`${x.metadata.namespace} ${x.metadata.name}`)).map(key)).toEqual([]);
       expect(sts(o).spec.template.spec.initContainers[0].args).toContain('gitlab-runner-dind-token/runner-token');
     }],
