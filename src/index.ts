@@ -5,6 +5,7 @@ export type { SecretKeyReference, ResolvedSecretKey } from './common/secret-ref'
 export type { TaintEffect, GkeTaintEffect } from './common/validate';
 export * from './runner/config/model';
 export { toToml, fromToml } from './runner/config/serialize';
+export type { RunnerConditions } from './runner/config/serialize';
 export * from './runner/executor-rbac';
 export * from './runner/build-namespace';
 export * from './runner/runner';

@@ -59,12 +59,18 @@ export interface BucketProvisioningOptions {
 
 /** Defaults of {@link BucketProvisioningOptions}, in one place. */
 export const PROVISIONING_DEFAULTS = {
+  /** Default `image`. */
   image: 'minio/mc:RELEASE.2025-08-13T08-35-41Z',
+  /** Default `backoffLimit`. */
   backoffLimit: 4,
+  /** Default `timeout`. */
   timeout: Duration.minutes(15),
+  /** Default `ttlAfterFinished`. */
   ttlAfterFinished: Duration.days(1),
+  /** Default `hook`. */
   hook: 'none' as ProvisioningHook,
-  resources: { cpu: { request: '10m', limit: '200m' }, memory: { request: '32Mi', limit: '128Mi' } },
+  /** Default `resources`. */
+  resources: { cpu: { request: '10m', limit: '200m' }, memory: { request: '32Mi', limit: '128Mi' } } as Resources,
 };
 
 /** Props of a {@link BucketProvisioningJob}. */
@@ -105,17 +111,37 @@ export interface BucketProvisioningJobProps extends BucketProvisioningOptions {
 
 /** An IAM policy document, as MinIO reads it. */
 export interface BucketPolicyDocument {
+  /** IAM policy language version. */
   readonly Version: '2012-10-17';
-  readonly Statement: ReadonlyArray<{ readonly Effect: 'Allow'; readonly Action: readonly string[]; readonly Resource: readonly string[] }>;
+  /** What the runner user may do. */
+  readonly Statement: ReadonlyArray<{
+    /** Always Allow: everything not allowed is denied. */
+    readonly Effect: 'Allow';
+    /** S3 actions, e.g. `s3:GetObject`. */
+    readonly Action: readonly string[];
+    /** The bucket or its objects, as ARNs. */
+    readonly Resource: readonly string[];
+  }>;
 }
 
 /** A lifecycle configuration, in the JSON form `mc ilm import` reads. */
 export interface LifecycleDocument {
+  /** The bucket's lifecycle rules (one: expire everything). */
   readonly Rules: ReadonlyArray<{
+    /** Rule name. */
     readonly ID: string;
+    /** The rule is on. */
     readonly Status: 'Enabled';
-    readonly Filter: { readonly Prefix: string };
-    readonly Expiration: { readonly Days: number };
+    /** Which objects: every object (empty prefix). */
+    readonly Filter: {
+      /** Object key prefix the rule applies to. */
+      readonly Prefix: string;
+    };
+    /** When objects expire. */
+    readonly Expiration: {
+      /** Days after creation. */
+      readonly Days: number;
+    };
   }>;
 }
 
@@ -136,6 +162,14 @@ const SCRIPT = fs.readFileSync(path.join(__dirname, SCRIPT_FILE), 'utf8');
  * spec and configuration, so changing any input makes a new Job that runs again.
  *
  * Secrets are mounted as files; the Job's spec holds no secret value.
+ *
+ * @example
+ * // Made by MinioCache; tune it there:
+ * new MinioCache(chart, 'cache', {
+ *   rootCredentials: CacheCredentials.fromSecret('minio-root'),
+ *   cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
+ *   provisioning: { hook: 'argocd' },
+ * });
  */
 export class BucketProvisioningJob extends Construct {
   /** The Job's name, `<name>-<hash of its inputs>`. */
@@ -263,11 +297,17 @@ export class BucketProvisioningJob extends Construct {
 
 /** {@link BucketProvisioningOptions} with defaults applied, validated. */
 export interface ResolvedProvisioningOptions {
+  /** The mc image. */
   readonly image: string;
+  /** Retries before the Job fails. */
   readonly backoffLimit: number;
+  /** activeDeadlineSeconds of the Job. */
   readonly timeoutSeconds: number;
+  /** Seconds a finished Job is kept. */
   readonly ttlSeconds: number;
+  /** GitOps hook annotations. */
   readonly hook: ProvisioningHook;
+  /** Container requests and limits. */
   readonly resources: Resources;
 }
 

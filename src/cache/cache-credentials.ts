@@ -63,7 +63,9 @@ export interface InsecureLiteralCredentials {
 
 /** Defaults of {@link ExternalSecretCredentialsOptions}, in one place. */
 export const EXTERNAL_SECRET_DEFAULTS = {
+  /** Default `storeKind`. */
   storeKind: 'ClusterSecretStore' as const,
+  /** Default `refreshInterval`. */
   refreshInterval: Duration.hours(1),
 };
 
@@ -75,9 +77,26 @@ export const INSECURE_LITERAL_ANNOTATION = 'cdk8s-gitlab-runner/insecure-literal
 
 /** Where {@link CacheCredentials} come from (see its static methods). */
 export type CacheCredentialsSource =
-  | { readonly kind: 'secret'; readonly secretName: string; readonly keys: CredentialKeys }
-  | { readonly kind: 'external-secret'; readonly options: ExternalSecretCredentialsOptions }
-  | { readonly kind: 'insecure-literal'; readonly values: InsecureLiteralCredentials };
+  | {
+    /** An existing Secret. */
+    readonly kind: 'secret';
+    /** Its name. */
+    readonly secretName: string;
+    /** Its key names. */
+    readonly keys: CredentialKeys;
+  }
+  | {
+    /** An ExternalSecret this library emits. */
+    readonly kind: 'external-secret';
+    /** How to fetch the values. */
+    readonly options: ExternalSecretCredentialsOptions;
+  }
+  | {
+    /** A Secret with literal values (development only). */
+    readonly kind: 'insecure-literal';
+    /** The values. */
+    readonly values: InsecureLiteralCredentials;
+  };
 
 /**
  * Where a pair of credentials (an access key and a secret key) comes from: MinIO's root user, or
@@ -91,6 +110,10 @@ export type CacheCredentialsSource =
  *
  * Secrets are namespaced: the same Secret (same name and keys) must exist in every namespace that
  * reads it. The construct using these credentials documents which namespaces those are.
+ *
+ * @example
+ * CacheCredentials.fromSecret('gitlab-runner-cache');                 // keys accesskey / secretkey
+ * CacheCredentials.fromExternalSecret({ storeName: 'vault', remoteKey: 'ci/runner-cache' });
  */
 export class CacheCredentials {
   /**
@@ -132,7 +155,12 @@ export interface CredentialsUse {
   /** Secret name when the source does not name one. */
   readonly defaultSecretName: string;
   /** Key names when the source does not name them. */
-  readonly defaultKeys: { readonly accessKey: string; readonly secretKey: string };
+  readonly defaultKeys: {
+    /** Key of the access key. */
+    readonly accessKey: string;
+    /** Key of the secret key. */
+    readonly secretKey: string;
+  };
   /** What the credentials are for, in the Secret's annotation (dev opt-in only). */
   readonly purpose: string;
 }

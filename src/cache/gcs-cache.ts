@@ -21,10 +21,18 @@ export interface GcsCacheProps extends RunnerCacheOptions {
  *
  * Key files (`CredentialsFile`) are not offered: the file would have to be mounted into the
  * manager container, which keeps Secrets in its init container only.
+ *
+ * @example
+ * // Keyless, through GKE Workload Identity on the manager's ServiceAccount:
+ * const cache = new GcsCache(chart, 'cache', { bucketName: 'my-runner-cache' });
+ * manager.addRunner('default', { token: { secretName: 'gitlab-runner-token' } }).useCache(cache);
  */
 export class GcsCache extends Construct implements IRunnerCache {
+  /** The bucket. */
   public readonly bucketName: string;
+  /** Prefix of the cache objects (`Path`). */
   public readonly path: string;
+  /** Whether runners share cache keys (`Shared`). */
   public readonly shared: boolean;
 
   constructor(scope: Construct, id: string, props: GcsCacheProps) {

@@ -136,19 +136,33 @@ export interface MinioCacheProps extends RunnerCacheOptions {
 
 /** Defaults of {@link MinioCacheProps}, in one place. */
 export const MINIO_CACHE_DEFAULTS = {
+  /** Default `name`. */
   name: 'minio',
+  /** Default `namespace`. */
   namespace: 'gitlab-runner-cache',
+  /** Default `createNamespace`. */
   createNamespace: true,
+  /** Default `mode`. */
   mode: 'standalone' as MinioMode,
+  /** Default `distributedReplicas`. */
   distributedReplicas: 4,
+  /** Default `image`. */
   image: 'minio/minio:RELEASE.2025-09-07T16-13-09Z',
+  /** Default `storageSize`. */
   storageSize: '20Gi',
+  /** Default `bucketName`. */
   bucketName: 'gitlab-runner-cache',
+  /** Default `region`. */
   region: 'us-east-1',
+  /** Default `expiry`. */
   expiry: Duration.days(14),
+  /** Default `console`. */
   console: false,
-  resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
+  /** Default `resources`. */
+  resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } } as Resources,
+  /** Default `networkPolicies`. */
   networkPolicies: true,
+  /** Default `clusterDomain`. */
   clusterDomain: 'cluster.local',
 };
 
@@ -181,8 +195,11 @@ export const MINIO_START_SCRIPT = [
 export interface MinioCacheClient {
   /** Construct path of the runner. */
   readonly runner: string;
+  /** The runner's name in config.toml. */
   readonly runnerName: string;
+  /** Namespace of its build pods. */
   readonly buildNamespace: string;
+  /** Namespace of its manager. */
   readonly managerNamespace: string;
 }
 

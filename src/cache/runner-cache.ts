@@ -69,12 +69,22 @@ export interface RunnerCacheOptions {
 
 /** Defaults of {@link RunnerCacheOptions}, in one place. */
 export const RUNNER_CACHE_DEFAULTS = {
+  /** Default `path`. */
   path: 'runner',
+  /** Default `shared`. */
   shared: true,
 } as const;
 
+/** {@link RunnerCacheOptions} with defaults applied. */
+export interface ResolvedCacheOptions {
+  /** `Path`: prefix of the cache objects. */
+  readonly path: string;
+  /** `Shared`: whether runners share cache keys. */
+  readonly shared: boolean;
+}
+
 /** Validated {@link RunnerCacheOptions}. */
-export function resolveCacheOptions(scope: IConstruct, o: RunnerCacheOptions): { path: string; shared: boolean } {
+export function resolveCacheOptions(scope: IConstruct, o: RunnerCacheOptions): ResolvedCacheOptions {
   const shared = o.shared ?? RUNNER_CACHE_DEFAULTS.shared;
   if (typeof shared !== 'boolean') v.oneOf(scope, 'shared', String(shared), ['true', 'false']);
   return { path: v.keyPrefix(scope, 'path', o.path ?? RUNNER_CACHE_DEFAULTS.path), shared };

@@ -42,8 +42,11 @@ export interface S3CacheProps extends RunnerCacheOptions {
 
 /** Defaults of {@link S3CacheProps}, in one place. */
 export const S3_CACHE_DEFAULTS = {
+  /** Default `serverAddress`. */
   serverAddress: 's3.amazonaws.com',
+  /** Default `insecure`. */
   insecure: false,
+  /** Default `name`. */
   name: 's3-cache',
 };
 
@@ -57,14 +60,26 @@ export const S3_CACHE_DEFAULTS = {
  * Identity or IRSA. No key is stored anywhere. With the manager's NetworkPolicy on, the manager
  * reaches AWS on 443 (STS for IRSA); EKS Pod Identity's agent (169.254.170.23:80) and the
  * instance metadata service need an extra egress rule.
+ *
+ * @example
+ * // IAM (IRSA) by default; or keys from a Secret in the manager's namespace:
+ * const cache = new S3Cache(chart, 'cache', {
+ *   bucketName: 'my-runner-cache', region: 'eu-west-1',
+ *   credentials: CacheCredentials.fromSecret('s3-cache-keys'),
+ * });
  */
 export class S3Cache extends Construct implements IRunnerCache {
+  /** The bucket. */
   public readonly bucketName: string;
+  /** The bucket's region (`BucketLocation`). */
   public readonly region: string;
+  /** The S3 endpoint (`ServerAddress`). */
   public readonly serverAddress: string;
   /** `access-key` with credentials, `iam` without. */
   public readonly authenticationType: 'access-key' | 'iam';
+  /** Prefix of the cache objects (`Path`). */
   public readonly path: string;
+  /** Whether runners share cache keys (`Shared`). */
   public readonly shared: boolean;
 
   private readonly keys?: CredentialsProvider;

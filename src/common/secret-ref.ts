@@ -19,7 +19,9 @@ export interface SecretKeyReference {
 
 /** A validated reference with its key resolved. */
 export interface ResolvedSecretKey {
+  /** Name of the Secret. */
   readonly secretName: string;
+  /** Key within the Secret. */
   readonly key: string;
 }
 

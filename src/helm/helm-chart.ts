@@ -39,6 +39,11 @@ export interface HelmChartProps {
  * wrapped in `{{- if }}`. A literal `{{` in any string is escaped, so user text never runs as a
  * template. A pod template's `checksum/config` annotation becomes Helm's own hash of the
  * rendered ConfigMap of the same name, so `--set` of a config value rolls the pods.
+ *
+ * @example
+ * const app = new App();
+ * new MyStack(app, 'stack'); // props bound with Values.string() / Values.number()
+ * HelmChart.synth(app, 'charts/my-stack', { name: 'my-stack', version: '0.1.0', appVersion: '18.9.0', description: 'CI runners' });
  */
 export class HelmChart {
   /** Synthesizes `app` into `outdir` (the chart folder, replaced). */

@@ -54,9 +54,13 @@ export interface ValueOptions<T> {
 
 /** A declared value. */
 export interface ValueDefinition {
+  /** Dotted path under `.Values`. */
   readonly path: string;
+  /** JSON-schema type. */
   readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  /** The default (plain synth, values.yaml). */
   readonly default: string | number | boolean;
+  /** What the value means. */
   readonly description: string;
   /** JSON-schema keywords recorded by the validators that checked the value. */
   readonly schema: Record<string, unknown>;

@@ -5,7 +5,7 @@ import { taintString, TaintedNodePool, TaintedNodePoolProps } from './node-pool'
 /** Props of an {@link ExistingNodePool}. */
 export interface ExistingNodePoolProps extends TaintedNodePoolProps {
   /**
-   * Names of the nodes to reserve, used to spell out the `kubectl` commands of {@link nextSteps}.
+   * Names of the nodes to reserve, used to spell out the `kubectl` commands of {@link ExistingNodePool.nextSteps}.
    * @default - a `<node>` placeholder
    */
   readonly nodeNames?: string[];
@@ -16,6 +16,13 @@ export interface ExistingNodePoolProps extends TaintedNodePoolProps {
  * Node objects belong to the kubelet and the cloud controller, not to manifests. Taint and label
  * the nodes by hand with the commands of {@link nextSteps}; runners bound to the pool select and
  * tolerate exactly that taint and label.
+ *
+ * @example
+ * const pool = new ExistingNodePool(chart, 'privileged', {
+ *   taint: { key: 'dedicated', value: 'ci-privileged', effect: 'NoSchedule' },
+ *   nodeNames: ['node-a', 'node-b'],
+ * });
+ * console.log(pool.nextSteps().join('\n')); // kubectl taint / label commands
  */
 export class ExistingNodePool extends TaintedNodePool {
   /** The node names, or `['<node>']`. */

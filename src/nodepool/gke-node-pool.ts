@@ -51,8 +51,11 @@ export interface GkeNodePoolProps extends TaintedNodePoolProps {
 
 /** Defaults of {@link GkeNodePoolProps}, in one place. */
 export const GKE_NODE_POOL_DEFAULTS = {
+  /** Default `machineType`. */
   machineType: 'e2-standard-4',
-  autoscaling: { minNodeCount: 0, maxNodeCount: 3 },
+  /** Default `autoscaling`. */
+  autoscaling: { minNodeCount: 0, maxNodeCount: 3 } as Required<GkeAutoscaling>,
+  /** Default `spot`. */
   spot: false,
 };
 
@@ -64,6 +67,12 @@ export const GKE_NODE_POOL_DEFAULTS = {
  *
  * GKE Autopilot and GKE Sandbox (gVisor) reject privileged pods: DinD needs a Standard cluster
  * node pool without sandbox.
+ *
+ * @example
+ * const pool = new GkeNodePool(chart, 'privileged', {
+ *   taint: { key: 'dedicated', value: 'ci-privileged', effect: 'NO_SCHEDULE' },
+ *   namespace: 'config-connector', clusterName: 'ci', location: 'europe-west1',
+ * });
  */
 export class GkeNodePool extends TaintedNodePool {
   /** The Config Connector ContainerNodePool. */

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as karpenter from '../../imports/karpenter.sh';
 import { invalid } from '../common/errors';
@@ -74,13 +74,18 @@ export interface KarpenterNodePoolProps extends TaintedNodePoolProps {
 
 /** Defaults of {@link KarpenterNodePoolProps}, in one place. */
 export const KARPENTER_NODE_POOL_DEFAULTS = {
+  /** Default `requirements`. */
   requirements: [
     { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
     { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
   ] as KarpenterRequirement[],
-  limits: { cpu: '64', memory: '256Gi' },
+  /** Default `limits`. */
+  limits: { cpu: '64', memory: '256Gi' } as KarpenterLimits,
+  /** Default `consolidationPolicy`. */
   consolidationPolicy: 'WhenEmpty' as KarpenterConsolidationPolicy,
+  /** Default `consolidateAfter`. */
   consolidateAfter: Duration.minutes(5),
+  /** Default `expireAfter`. */
   expireAfter: Duration.hours(24),
 };
 
@@ -100,7 +105,7 @@ const KARPENTER_RESERVED_DOMAINS = ['karpenter.sh'];
  */
 export class KarpenterNodePool extends TaintedNodePool {
   /** The Karpenter NodePool. */
-  public readonly nodePool: karpenter.NodePool;
+  public readonly nodePool: ApiObject;
   /** The node class the pool launches from. */
   public readonly nodeClassRef: KarpenterNodeClassRef;
 

@@ -25,8 +25,11 @@ export interface NodeTaint {
 
 /** A validated taint, effect in the Kubernetes spelling. */
 export interface ResolvedTaint {
+  /** Taint key. */
   readonly key: string;
+  /** Taint value. */
   readonly value: string;
+  /** Taint effect, in the Kubernetes spelling. */
   readonly effect: TaintEffect;
 }
 
@@ -61,7 +64,9 @@ export interface TaintedNodePoolProps {
 
 /** Defaults of {@link TaintedNodePoolProps}, in one place. */
 export const NODE_POOL_DEFAULTS = {
+  /** Default `name`. */
   name: 'gitlab-privileged-builds',
+  /** Default `effect`. */
   effect: 'NoSchedule' as TaintEffect,
 };
 
@@ -101,6 +106,13 @@ export function taintString(t: ResolvedTaint): string {
  * Bind runners with `nodePools: [pool]` (or `manager.addDindRunner(…, { nodePool })`): their
  * build pods get `node_selector` and `node_tolerations` for exactly this pool. At synth, every
  * other pod template in the app and every other runner that tolerates the taint is an error.
+ *
+ * @example
+ * const pool = new KarpenterNodePool(chart, 'privileged', {
+ *   taint: { key: 'dedicated', value: 'gitlab-privileged-builds', effect: 'NoSchedule' },
+ *   nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+ * });
+ * manager.addDindRunner('dind', { token: { secretName: 'dind-token' }, nodePool: pool });
  */
 export abstract class TaintedNodePool extends Construct {
   /** Resource name of the pool's objects. */

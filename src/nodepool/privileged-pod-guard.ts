@@ -44,7 +44,9 @@ export interface PrivilegedPodGuardProps extends PrivilegedPodGuardOptions {
 
 /** Defaults of {@link PrivilegedPodGuardOptions}, in one place. */
 export const PRIVILEGED_POD_GUARD_DEFAULTS = {
+  /** Default `exemptNamespaces`. */
   exemptNamespaces: ['kube-system'],
+  /** Default `validationActions`. */
   validationActions: ['Deny'] as ValidationAction[],
 };
 
@@ -56,6 +58,10 @@ export const PRIVILEGED_POD_GUARD_DEFAULTS = {
  * covers everything else applied to the cluster (Helm charts, `kubectl run`, other teams).
  *
  * Add it with {@link TaintedNodePool.addAdmissionGuard}.
+ *
+ * @example
+ * // Reject pods tolerating the pool's taint outside its privileged build namespaces.
+ * pool.addAdmissionGuard({ validationActions: ['Warn', 'Audit'] });
  */
 export class PrivilegedPodGuard extends Construct {
   /** Name of the policy and its binding. */

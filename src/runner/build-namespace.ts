@@ -41,6 +41,11 @@ export interface BuildNamespaceProps {
  * A namespace where build pods run, with what the executor needs there and nothing more: a
  * Role holding exactly the executor's rules, bound to the manager's ServiceAccount, and a
  * ServiceAccount for build pods with no rights and no mounted token.
+ *
+ * @example
+ * // Created by the manager for each build namespace its runners use:
+ * manager.addRunner('a', { token: { secretName: 'token-a' }, buildNamespace: 'team-a-builds' });
+ * manager.buildNamespaces.map((b) => b.namespace); // ['team-a-builds']
  */
 export class BuildNamespace extends Construct {
   /** The namespace name. */

@@ -118,16 +118,26 @@ export interface GitLabRunnerManagerProps {
 
 /** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
 export const MANAGER_DEFAULTS = {
+  /** Default `name`. */
   name: 'gitlab-runner',
+  /** Default `namespace`. */
   namespace: 'gitlab-runner',
+  /** Default `image`. */
   image: 'gitlab/gitlab-runner:alpine-v18.9.0',
+  /** Default `replicas`. */
   replicas: 1,
+  /** Default `concurrent`. */
   concurrent: 10,
+  /** Default `checkInterval`. */
   checkInterval: Duration.seconds(3),
+  /** Default `logLevel`. */
   logLevel: 'info' as LogLevel,
+  /** Default `logFormat`. */
   logFormat: 'json' as LogFormat,
+  /** Default `shutdownTimeout`. */
   shutdownTimeout: Duration.seconds(30),
-  resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
+  /** Default `resources`. */
+  resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } } as Resources,
 };
 
 /** The manager's metrics and probe port. */

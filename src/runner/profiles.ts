@@ -1,8 +1,10 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
+import { Resources } from '../common/resources';
 import { SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import type { TaintedNodePool } from '../nodepool/node-pool';
+import { BuildContainerSecurityContext, EmptyDirBuildVolume } from './build-pod';
 import { RunnerOptions } from './runner';
 
 /** Options of a Docker-in-Docker runner ({@link GitLabRunnerManager.addDindRunner}). */
@@ -63,26 +65,41 @@ export interface ImageBuilderRunnerOptions extends Omit<RunnerOptions, 'privileg
 
 /** Defaults of the runner profiles, in one place. */
 export const PROFILE_DEFAULTS = {
+  /** Default `dind`. */
   dind: {
+    /** Default `dind.buildNamespaceSuffix`. */
     buildNamespaceSuffix: '-privileged-builds',
+    /** Default `dind.pollTimeout`. */
     pollTimeout: Duration.minutes(10),
-    serviceResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '4Gi' } },
+    /** Default `dind.serviceResources`. */
+    serviceResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '4Gi' } } as Resources,
     /** The TLS client certificates `docker:dind` writes and the docker CLI reads, in memory. */
-    certsVolume: { name: 'docker-certs', mountPath: '/certs/client', medium: 'Memory' as const },
+    certsVolume: { name: 'docker-certs', mountPath: '/certs/client', medium: 'Memory' } as EmptyDirBuildVolume,
     /** Job defaults for DinD with TLS; a job's own variables win. */
     environment: {
+      /** Default `dind.environment.DOCKER_HOST`. */
       DOCKER_HOST: 'tcp://docker:2376',
+      /** Default `dind.environment.DOCKER_TLS_CERTDIR`. */
       DOCKER_TLS_CERTDIR: '/certs',
+      /** Default `dind.environment.DOCKER_TLS_VERIFY`. */
       DOCKER_TLS_VERIFY: '1',
+      /** Default `dind.environment.DOCKER_CERT_PATH`. */
       DOCKER_CERT_PATH: '/certs/client',
     },
   },
+  /** Default `imageBuilder`. */
   imageBuilder: {
+    /** Default `imageBuilder.buildNamespaceSuffix`. */
     buildNamespaceSuffix: '-image-builds',
-    buildContainerSecurityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: true },
+    /** Default `imageBuilder.buildContainerSecurityContext`. */
+    buildContainerSecurityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, allowPrivilegeEscalation: true } as BuildContainerSecurityContext,
+    /** Default `imageBuilder.registryCredentialsKey`. */
     registryCredentialsKey: '.dockerconfigjson',
+    /** Default `imageBuilder.registryDir`. */
     registryDir: '/var/run/secrets/registry',
+    /** Default `imageBuilder.googleKey`. */
     googleKey: 'key.json',
+    /** Default `imageBuilder.googleDir`. */
     googleDir: '/var/run/secrets/google',
   },
 };

@@ -148,18 +148,27 @@ export interface RunnerOptions extends BuildPodOptions {
 
 /** Defaults of {@link RunnerOptions}, in one place. */
 export const RUNNER_DEFAULTS = {
+  /** Default `image`. */
   image: 'alpine:3.22',
+  /** Default `pollTimeout`. */
   pollTimeout: Duration.minutes(3),
+  /** Default `pollInterval`. */
   pollInterval: Duration.seconds(3),
-  buildResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '2Gi' } },
-  helperResources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } },
-  serviceResources: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '1Gi' } },
+  /** Default `buildResources`. */
+  buildResources: { cpu: { request: '500m', limit: '2' }, memory: { request: '1Gi', limit: '2Gi' } } as Resources,
+  /** Default `helperResources`. */
+  helperResources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '256Mi' } } as Resources,
+  /** Default `serviceResources`. */
+  serviceResources: { cpu: { request: '250m', limit: '1' }, memory: { request: '256Mi', limit: '1Gi' } } as Resources,
 } as const;
 
 /** What a runner takes from its manager. */
 export interface RunnerPlacement {
+  /** URL of the GitLab instance. */
   readonly gitlabUrl: string;
+  /** The manager's namespace. */
   readonly managerNamespace: string;
+  /** Build namespace of runners that name none. */
   readonly defaultBuildNamespace: string;
   /**
    * Sets up the runner's build namespace (once per namespace) and returns its build
@@ -176,6 +185,13 @@ const TOKEN_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941)/;
 /**
  * One `[[runners]]` entry of a manager's config.toml: a GitLab runner using the Kubernetes
  * executor. Create it with {@link GitLabRunnerManager.addRunner}.
+ *
+ * @example
+ * const runner = manager.addRunner('default', {
+ *   token: { secretName: 'gitlab-runner-token' },
+ *   buildResources: { memory: { request: '2Gi', limit: '4Gi' } },
+ * });
+ * runner.useCache(cache);
  */
 export class Runner extends Construct {
   /** The runner's name in config.toml and GitLab's runner-manager view. */
