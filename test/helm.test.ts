@@ -38,6 +38,14 @@ describe('Helm chart of the reference stack', () => {
     for (const f of files(chart)) expect(`${f}:\n${fs.readFileSync(path.join(chart, f), 'utf8')}`).toBe(`${f}:\n${fs.readFileSync(path.join(committed, f), 'utf8')}`);
   });
 
+  test('WHEN written by another process, from another directory, time zone and locale THEN the same bytes', () => {
+    const out = path.join(tmpdir(), 'chart');
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'synth-helm.js'), out], { cwd: tmpdir(), env: { PATH: process.env.PATH, TZ: 'Asia/Kathmandu', LANG: 'de_DE.UTF-8' }, stdio: 'pipe' });
+    const files = (d: string) => fs.readdirSync(d, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(d, f)).isFile()).sort();
+    expect(files(out)).toEqual(files(chart));
+    for (const f of files(out)) expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(chart, f)))).toBe(true);
+  });
+
   test('THEN `helm lint --strict` passes', () => {
     expect(helm('lint', '--strict', chart)).toContain('1 chart(s) linted, 0 chart(s) failed');
   });
