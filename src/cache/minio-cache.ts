@@ -10,7 +10,7 @@ import * as v from '../common/validate';
 import { podSecurityLabels } from '../runner/build-namespace';
 import { BucketProvisioningJob, BucketProvisioningOptions, resolveProvisioningOptions } from './bucket-provisioning-job';
 import { CacheCredentials, CredentialsProvider, ResolvedCredentials, resolveCredentials } from './cache-credentials';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
+import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
 
 /**
  * - `standalone`: one MinIO pod (a Deployment with the Recreate strategy) on one ReadWriteOnce
@@ -466,22 +466,11 @@ export class MinioCache extends Construct implements IRunnerCache {
       managerNamespace: client.managerNamespace,
     });
     return {
-      config: {
-        Type: 's3',
-        Path: this.path,
-        Shared: this.shared,
-        s3: {
-          ServerAddress: this.serverAddress,
-          AccessKey: client.secretPlaceholder(keys.accessKey),
-          SecretKey: client.secretPlaceholder(keys.secretKey),
-          BucketName: this.bucketName,
-          BucketLocation: this.region,
-          // Plain HTTP inside the cluster; the NetworkPolicy limits who can connect.
-          Insecure: true,
-          AuthenticationType: 'access-key',
-          PathStyle: true,
-        },
-      },
+      // Plain HTTP inside the cluster (the NetworkPolicy limits who can connect); path-style, as MinIO serves buckets.
+      config: s3CacheToml(client, {
+        path: this.path, shared: this.shared, serverAddress: this.serverAddress, bucketName: this.bucketName,
+        region: this.region, insecure: true, pathStyle: true, keys,
+      }),
       buildPodLabels: { ...this.buildPodLabels },
     };
   }

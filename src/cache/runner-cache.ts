@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { CacheToml } from '../runner/config/model';
+import type { ResolvedCredentials } from './cache-credentials';
 
 /**
  * What a runner hands a cache when it is wired to it ({@link Runner.useCache}): where its build
@@ -88,4 +89,45 @@ export function resolveCacheOptions(scope: IConstruct, o: RunnerCacheOptions): R
   const shared = o.shared ?? RUNNER_CACHE_DEFAULTS.shared;
   if (typeof shared !== 'boolean') v.oneOf(scope, 'shared', String(shared), ['true', 'false']);
   return { path: v.keyPrefix(scope, 'path', o.path ?? RUNNER_CACHE_DEFAULTS.path), shared };
+}
+
+/** What an S3-compatible cache puts in a runner's `[runners.cache]`. */
+export interface S3CacheTomlOptions extends ResolvedCacheOptions {
+  /** `ServerAddress`: `host[:port]`. */
+  readonly serverAddress: string;
+  /** The bucket. */
+  readonly bucketName: string;
+  /** `BucketLocation`: set so the manager never asks the server for it. */
+  readonly region: string;
+  /** Plain HTTP. */
+  readonly insecure: boolean;
+  /**
+   * Path-style addressing.
+   * @default - the runner's default (virtual-host style)
+   */
+  readonly pathStyle?: boolean;
+  /**
+   * Keys in the manager's namespace, put in config.toml through the manager's placeholders.
+   * @default - none: `AuthenticationType = "iam"`
+   */
+  readonly keys?: ResolvedCredentials;
+}
+
+/** The `[runners.cache]` table of an S3-compatible cache (MinIO, AWS S3, …) for one runner. */
+export function s3CacheToml(client: CacheClient, o: S3CacheTomlOptions): CacheToml {
+  return {
+    Type: 's3',
+    Path: o.path,
+    Shared: o.shared,
+    s3: {
+      ServerAddress: o.serverAddress,
+      AccessKey: o.keys ? client.secretPlaceholder(o.keys.accessKey) : undefined,
+      SecretKey: o.keys ? client.secretPlaceholder(o.keys.secretKey) : undefined,
+      BucketName: o.bucketName,
+      BucketLocation: o.region,
+      Insecure: o.insecure,
+      AuthenticationType: o.keys ? 'access-key' : 'iam',
+      PathStyle: o.pathStyle,
+    },
+  };
 }

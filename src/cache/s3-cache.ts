@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { CacheCredentials, CredentialsProvider, resolveCredentials } from './cache-credentials';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
+import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
 
 /** Props of an {@link S3Cache}. */
 export interface S3CacheProps extends RunnerCacheOptions {
@@ -114,21 +114,11 @@ export class S3Cache extends Construct implements IRunnerCache {
   public bind(client: CacheClient): CacheBinding {
     const keys = this.keys?.provideIn(client.managerNamespace, this.labels);
     return {
-      config: {
-        Type: 's3',
-        Path: this.path,
-        Shared: this.shared,
-        s3: {
-          ServerAddress: this.serverAddress,
-          AccessKey: keys ? client.secretPlaceholder(keys.accessKey) : undefined,
-          SecretKey: keys ? client.secretPlaceholder(keys.secretKey) : undefined,
-          BucketName: this.bucketName,
-          BucketLocation: this.region,
-          Insecure: this.insecure,
-          AuthenticationType: this.authenticationType,
-          PathStyle: this.pathStyle,
-        },
-      },
+      config: s3CacheToml(client, {
+        path: this.path, shared: this.shared, serverAddress: this.serverAddress, bucketName: this.bucketName,
+        region: this.region, insecure: this.insecure, pathStyle: this.pathStyle, keys,
+      }),
     };
   }
+
 }
