@@ -8,13 +8,16 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const stamp = path.join(root, 'lib', '.tsbuildinfo');
-const sources = ['src', 'imports', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const sources = ['src', 'imports', 'examples', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+// Synthesized output (examples/*/dist) is not a source: regenerating it must not trigger a build.
+const notSources = new Set(['dist']);
 const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return fs.readdirSync(p).reduce((m, entry) => Math.max(m, newestMtime(path.join(p, entry))), stat.mtimeMs);
+  return fs.readdirSync(p).filter((entry) => !notSources.has(entry))
+    .reduce((m, entry) => Math.max(m, newestMtime(path.join(p, entry))), stat.mtimeMs);
 }
 
 function isStale() {
