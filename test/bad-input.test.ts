@@ -58,6 +58,8 @@ const cases: Array<[string, Partial<GitLabRunnerManagerProps>, Array<[string, Pa
     `${P}: invalid image "gitlab/gitlab-runner": must be an image pinned to a version tag or a digest, e.g. "gitlab/gitlab-runner:alpine-v18.9.0", so every pod runs the same build`],
   ['invalid manager resource quantity', { resources: { memory: { limit: '1Gb' } } }, undefined,
     `${P}: invalid resources.memory.limit "1Gb": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)`],
+  ['invalid ServiceAccount annotation key', { serviceAccountAnnotations: { 'role arn': 'x' } }, undefined,
+    `${P}: invalid serviceAccountAnnotations key "role arn": must be a qualified name "[prefix/]name": name at most 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit; optional prefix a DNS-1123 subdomain`],
   ['manager without runners', {}, [],
     `Validation failed with the following errors:\n  [${P}] invalid runners []: a manager needs at least one runner: call addRunner(name, { token: { secretName } })`],
   ['empty runner name', {}, [['', {}]],
@@ -111,6 +113,15 @@ describe('bad input is rejected at synth with a precise message, and nothing is 
     const { error, written } = attempt(props, runners);
     expect(error?.message).toBe(message);
     expect(written).toEqual([]);
+  });
+
+  test('GIVEN two managers left at the default name and namespace THEN synth refuses the duplicates', () => {
+    const outdir = tmpdir();
+    const app = new App({ outdir });
+    const chart = new Chart(app, 'stack');
+    for (const id of ['a', 'b']) new GitLabRunnerManager(chart, id, { gitlabUrl: 'https://gitlab.example.com' }).addRunner('default', { token: { secretName: 'runner-token' } });
+    expect(() => app.synth()).toThrow('[] invalid object "Namespace -/gitlab-runner": emitted twice, by stack/a/Namespace and stack/b/Namespace: give the constructs distinct name or namespace props (a namespace shared by two managers: set createNamespaces: false on one)');
+    expect(fs.readdirSync(outdir)).toEqual([]);
   });
 
   test('GIVEN valid input THEN the same harness writes the manifests (the harness can tell)', () => {

@@ -38,6 +38,8 @@ const LEAK = `only runners bound to this pool (nodePools) may tolerate dedicated
 // [case, app, exact message]
 const cases: Array<[string, (chart: Chart) => void, string]> = [
   // The node pool contract.
+  ['an unprivileged runner bound to the privileged pool', (c) => manager(c).addRunner('plain', { token, nodePools: [pool(c)] }),
+    `${R}/plain: invalid nodePools ["${P}"]: a tainted node pool is for privileged build pods only: drop nodePools, or set privileged: true (manager.addDindRunner) for a runner that must run there`],
   ['an invalid taint effect', (c) => pool(c, { taint: { ...TAINT, effect: 'NoScheduled' as any } }),
     `${P}: invalid taint.effect "NoScheduled": must be one of "NoSchedule", "PreferNoSchedule", "NoExecute" (GKE's "NO_SCHEDULE", "PREFER_NO_SCHEDULE", "NO_EXECUTE" are accepted too)`],
   ['an invalid taint effect in GKE-like spelling', (c) => pool(c, { taint: { ...TAINT, effect: 'NO_SCHEDULED' as any } }),

@@ -251,6 +251,12 @@ describe('manager workload', () => {
     expect(find(custom, 'NetworkPolicy', 'gitlab-runner').spec.egress[1].ports.map((p: any) => p.port)).toEqual([443, 6443, 8443]);
   });
 
+  test('GIVEN serviceAccountAnnotations (IRSA, Workload Identity) THEN the manager ServiceAccount carries them', () => {
+    const { objects: objs } = managerStack({ serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/runner-cache' } });
+    expect(find(objs, 'ServiceAccount', 'gitlab-runner').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/runner-cache' });
+    expect(find(objs, 'ServiceAccount', 'gitlab-runner-build').metadata.annotations).toBeUndefined();
+  });
+
   test('GIVEN metricsService, networkPolicies and createNamespaces off THEN those objects are absent', () => {
     const { objects: objs } = managerStack({ metricsService: false, networkPolicies: false, createNamespaces: false });
     expect(objs.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Role', 'RoleBinding', 'ServiceAccount', 'ServiceAccount', 'StatefulSet']);

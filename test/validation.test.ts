@@ -47,6 +47,8 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
     { rule: 'schema', object: 'Deployment demo/demo' }],
   ['PSS restricted (Monokle)', (o) => { container(o).securityContext.allowPrivilegeEscalation = true; },
     { rule: 'PSS202', object: 'Deployment demo/demo', path: 'spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation', message: 'Disallow the process from elevating its privileges.' }],
+  ['unique-objects', (o) => { o.push(structuredClone(o.find((x) => x.kind === 'NetworkPolicy')!)); },
+    { rule: 'unique-objects', object: 'NetworkPolicy demo/demo', message: 'emitted more than once' }],
   ['rbac-no-wildcard', (o) => { o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'demo' }, rules: [{ apiGroups: [''], resources: ['*'], verbs: ['get'] }] }); },
     { rule: 'rbac-no-wildcard', object: 'Role demo/r', path: 'rules.0.resources', message: 'wildcard "*" in resources' }],
   ['no-secret-data', (o) => { o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'demo' }, data: { password: 'c2VjcmV0' } }); },

@@ -18,6 +18,8 @@ export class GkeRunners extends Chart {
     const manager = new GitLabRunnerManager(this, 'manager', {
       gitlabUrl: 'https://gitlab.example.com',
       concurrent: 20,
+      // Keyless: no key in config.toml, the manager signs cache URLs as CACHE_SIGNER.
+      serviceAccountAnnotations: { 'iam.gke.io/gcp-service-account': CACHE_SIGNER },
     });
 
     // A ContainerNodePool in the namespace Config Connector manages for your project.
@@ -30,9 +32,8 @@ export class GkeRunners extends Chart {
       taint: { key: 'dedicated', value: 'gitlab-privileged-builds', effect: 'NO_SCHEDULE' },
     });
 
-    // Keyless: no key in config.toml, the manager signs cache URLs as CACHE_SIGNER.
     const cache = new GcsCache(this, 'cache', { bucketName: 'example-gitlab-runner-cache' });
-    workloadIdentity(manager, CACHE_SIGNER);
+    metadataServerEgress(manager);
 
     manager.addRunner('default', { token: { secretName: 'gitlab-runner-token' } }).useCache(cache);
     manager.addImageBuilderRunner('image-builder', {
@@ -49,17 +50,11 @@ export class GkeRunners extends Chart {
 }
 
 /**
- * Binds the manager's ServiceAccount to a Google service account (Workload Identity) and lets the
- * manager reach the GKE metadata server, which its own NetworkPolicy (DNS, 443, 6443) does not
- * allow: NetworkPolicies add up, so one more policy opens just that.
+ * Lets the manager reach the GKE metadata server (Workload Identity tokens), which its own
+ * NetworkPolicy (DNS, 443, 6443) does not allow: NetworkPolicies add up, so one more policy opens
+ * just that.
  */
-function workloadIdentity(manager: GitLabRunnerManager, googleServiceAccount: string): void {
-  // Found by kind, name and namespace, not by construct id.
-  const serviceAccount = manager.node.findAll().filter(ApiObject.isApiObject)
-    .find((o) => o.kind === 'ServiceAccount' && o.name === manager.serviceAccountName && o.metadata.namespace === manager.namespace);
-  if (!serviceAccount) throw new Error(`ServiceAccount ${manager.namespace}/${manager.serviceAccountName} not found`);
-  serviceAccount.metadata.addAnnotation('iam.gke.io/gcp-service-account', googleServiceAccount);
-
+function metadataServerEgress(manager: GitLabRunnerManager): void {
   const selectorKeys = ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'];
   new ApiObject(manager, 'metadata-server-egress', {
     apiVersion: 'networking.k8s.io/v1',

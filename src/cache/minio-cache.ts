@@ -7,6 +7,7 @@ import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, s
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
+import { ensureUniqueObjects } from '../common/unique-objects';
 import { podSecurityLabels } from '../runner/build-namespace';
 import { BucketProvisioningJob, BucketProvisioningOptions, resolveProvisioningOptions } from './bucket-provisioning-job';
 import { CacheCredentials, CredentialsProvider, ResolvedCredentials, resolveCredentials } from './cache-credentials';
@@ -278,6 +279,7 @@ export class MinioCache extends Construct implements IRunnerCache {
 
   constructor(scope: Construct, id: string, props: MinioCacheProps) {
     super(scope, id);
+    ensureUniqueObjects(this);
     const p = props ?? ({} as MinioCacheProps);
     const D = MINIO_CACHE_DEFAULTS;
     this.name = v.dnsLabel(this, 'name', p.name ?? D.name, 42);

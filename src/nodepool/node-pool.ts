@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { ConfigError, invalid } from '../common/errors';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
+import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete } from '../helm/values';
 import { GkeTaintEffect, TaintEffect } from '../common/validate';
 import { Runner } from '../runner/runner';
@@ -129,6 +130,7 @@ export abstract class TaintedNodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: TaintedNodePoolProps, reservedDomains: readonly string[] = []) {
     super(scope, id);
+    ensureUniqueObjects(this);
     this.name = v.dnsLabel(this, 'name', props.name ?? NODE_POOL_DEFAULTS.name);
     if (props.taint === undefined || props.taint === null || typeof props.taint !== 'object') {
       invalid(this, 'taint', props.taint, 'a tainted node pool needs a taint { key, value, effect }: without one, any pod can land next to privileged builds');

@@ -115,6 +115,13 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
     invalid(scope, 'privileged', true,
       'privileged build pods can take over their node: bind the runner to a tainted node pool that nothing else tolerates (nodePools: [pool], or use manager.addDindRunner(name, { nodePool }))');
   }
+  if (!privileged && pools.length > 0) {
+    // The pool's taint keeps everything but privileged build pods off its nodes; an unprivileged
+    // runner tolerating it would share nodes with privileged pods (validation's
+    // privileged-taint-isolation rule says the same about the manifests).
+    invalid(scope, 'nodePools', pools.map((p) => p.node.path),
+      'a tainted node pool is for privileged build pods only: drop nodePools, or set privileged: true (manager.addDindRunner) for a runner that must run there');
+  }
   pools.forEach((pool, i) => {
     if (i === 0) return;
     const first = pools[0];

@@ -10,6 +10,7 @@ import { Resources, resolveResources, toResourceRequirements } from '../common/r
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
+import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, togglesOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
@@ -109,6 +110,13 @@ export interface GitLabRunnerManagerProps {
    */
   readonly networkPolicies?: boolean;
   /**
+   * Annotations on the manager's ServiceAccount: how a keyless cache gets its cloud identity,
+   * e.g. `eks.amazonaws.com/role-arn` (EKS IRSA) or `iam.gke.io/gcp-service-account` (GKE
+   * Workload Identity). The manager is the one that signs cache URLs.
+   * @default - none
+   */
+  readonly serviceAccountAnnotations?: Record<string, string>;
+  /**
    * Mixed into every replica's runner system ID. Set it (e.g. to a cluster name) when the same
    * manifests, with the same tokens, run in several clusters, so their managers stay apart in GitLab.
    * @default - `<namespace>/<name>`
@@ -204,6 +212,7 @@ export class GitLabRunnerManager extends Construct {
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
     this.props = props;
+    ensureUniqueObjects(this);
     this.name = v.dnsLabel(this, 'name', props.name ?? MANAGER_DEFAULTS.name);
     this.namespace = v.dnsLabel(this, 'namespace', props.namespace ?? MANAGER_DEFAULTS.namespace);
     this.defaultBuildNamespace = v.dnsLabel(this, 'defaultBuildNamespace', props.defaultBuildNamespace ?? `${this.name}-builds`);
@@ -241,7 +250,7 @@ export class GitLabRunnerManager extends Construct {
     }
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...meta, name: this.serviceAccountName },
+      metadata: { ...meta, name: this.serviceAccountName, annotations: nonEmpty(v.annotations(this, 'serviceAccountAnnotations', props.serviceAccountAnnotations)) },
       // The executor calls the Kubernetes API with this identity.
       automountServiceAccountToken: true,
     });
@@ -497,3 +506,7 @@ export class GitLabRunnerManager extends Construct {
   }
 }
 
+
+function nonEmpty<T>(m: Record<string, T>): Record<string, T> | undefined {
+  return Object.keys(m).length ? m : undefined;
+}

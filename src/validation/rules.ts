@@ -141,9 +141,23 @@ export function privilegedTaintIsolation(objects: readonly ManifestObject[]): Fi
   return findings;
 }
 
+/** No two objects share kind, namespace and name: one would silently replace the other. */
+export function uniqueObjects(objects: readonly ManifestObject[]): Finding[] {
+  const seen = new Set<string>();
+  return objects.filter((o) => {
+    const id = objectRef(o);
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  }).map((o) => ({
+    rule: 'unique-objects', object: objectRef(o),
+    message: 'emitted more than once', fix: 'give the constructs distinct name or namespace props',
+  }));
+}
+
 /** Every project rule, in a stable order. */
 export const PROJECT_RULES = [
-  rbacNoWildcard, noSecretData, noCredentialStrings, containerResources, probes, pinnedImages,
+  uniqueObjects, rbacNoWildcard, noSecretData, noCredentialStrings, containerResources, probes, pinnedImages,
   networkPolicyCoverage, privilegedTaintIsolation,
 ] as const;
 
