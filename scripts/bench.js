@@ -122,8 +122,11 @@ ${results.testSuite ? `\n## Test suite\n\n\`npm test\` (tsc --noEmit, then jest)
   loading the TypeScript compiler. Type-checking stays in \`npm test\` (\`tsc --noEmit\`).
 - \`cdk8s synth\` costs about a second more than \`npm run synth\`: that is the CLI's own startup;
   with the validation plugin (cdk8s.yaml) it adds the validators' time, mostly starting
-  @monokle/validation in its own process (it is ESM-only). \`npm run synth\` does not validate:
-  \`npm test\` and \`npm run validate\` do.
+  @monokle/validation in its own process (it is ESM-only; about 0.8 s), loading the
+  kubernetes-models schemas (about 0.35 s) and compiling the Karpenter CRD schema (about 0.1 s).
+  The CLI's own floor (startup plus the app) is already about 1.4 s, so the CLI synth meets the
+  1.5 s target only without validation; \`npm run synth\` (what the README runs) does not validate
+  and stays well under it, while \`npm test\`, \`npm run validate\` and \`cdk8s synth\` validate.
 `;
 fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
 fs.writeFileSync(path.join(root, 'docs', 'benchmarks.md'), doc);
