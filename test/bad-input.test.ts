@@ -43,7 +43,7 @@ const cases: Array<[string, Partial<GitLabRunnerManagerProps>, Array<[string, Pa
   ['invalid namespace', { namespace: 'GitLab_Runner' }, undefined,
     `${P}: invalid namespace "GitLab_Runner": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
   ['invalid manager name', { name: 'runner.' }, undefined,
-    `${P}: invalid name "runner.": must be a DNS-1123 label: at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`],
+    `${P}: invalid name "runner.": must be a DNS-1123 label: at most 52 lowercase letters, digits and "-", starting and ending with a letter or digit`],
   ['unknown log level', { logLevel: 'verbose' as any }, undefined,
     `${P}: invalid logLevel "verbose": must be one of "panic", "fatal", "error", "warning", "info", "debug"`],
   ['unknown log format', { logFormat: 'yaml' as any }, undefined,

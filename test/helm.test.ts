@@ -157,6 +157,19 @@ describe('Helm chart writer', () => {
     expect(find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('note = "{{ not a template }}"');
   });
 
+  test('GIVEN a value inside a longer config.toml string WHEN set to text with quotes, backslashes and a line break THEN the TOML stays valid and holds it', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com' });
+    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.string('greeting', { default: 'hello', description: 'g' }) } });
+    const out = tmpdir();
+    HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
+    const values = path.join(tmpdir(), 'values.yaml');
+    fs.writeFileSync(values, 'greeting: "say \\"hi\\" \\\\ bye\\nnext = 1"\n');
+    const toml = find(helmTemplate(out, '-f', values), 'ConfigMap', 'gitlab-runner').data['config.template.toml'];
+    expect((parse(toml) as any).runners[0].environment).toEqual(['GREETING=say "hi" \\ bye\nnext = 1']);
+  });
+
   test('GIVEN a value declared twice with different defaults THEN it is an error', () => {
     Values.string('x', { default: 'a', description: 'x' });
     expect(() => Values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');

@@ -43,7 +43,7 @@ export interface ExternalSecretCredentialsOptions {
   readonly refreshInterval?: Duration;
   /**
    * Name of the Secret the operator writes (in every namespace that needs it).
-   * @default - depends on the use: `<cache name>-root` for MinIO's root credentials, `<cache name>-cache` for cache keys
+   * @default - depends on the use: `<cache name>-root` for MinIO's root credentials, `<cache name>-cache-keys` for MinIO's cache keys, `<cache name>-keys` for an S3Cache's keys
    */
   readonly secretName?: string;
 }
@@ -187,7 +187,8 @@ export function resolveCredentials(scope: Construct, field: string, value: Cache
     invalid(scope, field, redact(value), 'a literal secret would be written to dist/ in clear text: reference a Secret with CacheCredentials.fromSecret("…") or CacheCredentials.fromExternalSecret({ … })');
   }
   if (!(value instanceof CacheCredentials)) {
-    invalid(scope, field, value, 'must reference the credentials: CacheCredentials.fromSecret("…"), CacheCredentials.fromExternalSecret({ … }), or for a development cluster only CacheCredentials.insecureLiteralForDevelopmentOnly({ … })');
+    // Never print the object: a caller may have passed the credentials themselves.
+    invalid(scope, field, value === undefined ? value : `${typeof value} (not shown)`, 'must reference the credentials: CacheCredentials.fromSecret("…"), CacheCredentials.fromExternalSecret({ … }), or for a development cluster only CacheCredentials.insecureLiteralForDevelopmentOnly({ … })');
   }
   return new CredentialsProvider(scope, field, value._source(), use);
 }

@@ -19,7 +19,8 @@
 #  4. set the quota, or clear it;
 #  5. create or replace the policy, create the runner user or update its secret key, attach the
 #     policy to it.
-# Secret values reach mc on stdin, never on a command line; nothing here prints them.
+# Secret values reach mc on stdin, never on a command line; only the runner user's access key
+# (an identifier, not a secret) is printed.
 set -eu
 
 config_dir=$1

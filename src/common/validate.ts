@@ -482,3 +482,8 @@ export function integerString(scope: IConstruct, field: string, value: string): 
   }
   return value;
 }
+
+/** A map, or `undefined` when it is empty (an unset option stays absent from the output). */
+export function nonEmptyMap<T>(m: Record<string, T>): Record<string, T> | undefined {
+  return Object.keys(m).length ? m : undefined;
+}

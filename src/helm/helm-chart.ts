@@ -165,6 +165,9 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   // holds a string (even for a number value, e.g. an environment variable).
   const asNumber = (p: string) => `{{ ${ref(p)}${integer(p)} }}`;
   const asString = (p: string) => `{{ ${ref(p)}${integer(p)} | toString | toJson }}`;
+  // Inside a longer string of text (a TOML or JSON string): JSON-escaped without its quotes, so a
+  // quote, a backslash or a line break in the value stays inside that string.
+  const asEmbedded = (p: string) => (integer(p) ? asNumber(p) : `{{ ${ref(p)} | toString | toJson | trimPrefix "\\"" | trimSuffix "\\"" }}`);
 
   const doc = new Document(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
@@ -191,7 +194,7 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
         // inline actions: a quoted marker is a whole TOML/JSON string, any other one raw text.
         const text = escapeBraces(marked)
           .replace(/"@@value:([a-zA-Z0-9.]+)@@"/g, (_m, p) => asString(p))
-          .replace(MARKER, (_m, p) => asNumber(p))
+          .replace(MARKER, (_m, p) => asEmbedded(p))
           .replace(/^@@if:([a-zA-Z0-9.,]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
           .replace(/^@@endif@@$/gm, '{{- end }}');
         return made(text, 'BLOCK_LITERAL');

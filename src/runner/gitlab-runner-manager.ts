@@ -213,7 +213,8 @@ export class GitLabRunnerManager extends Construct {
     super(scope, id);
     this.props = props;
     ensureUniqueObjects(this);
-    this.name = v.dnsLabel(this, 'name', props.name ?? MANAGER_DEFAULTS.name);
+    // At most 52: StatefulSet pods carry the label controller-revision-hash=<name>-<hash> (63 max).
+    this.name = v.dnsLabel(this, 'name', props.name ?? MANAGER_DEFAULTS.name, 52);
     this.namespace = v.dnsLabel(this, 'namespace', props.namespace ?? MANAGER_DEFAULTS.namespace);
     this.defaultBuildNamespace = v.dnsLabel(this, 'defaultBuildNamespace', props.defaultBuildNamespace ?? `${this.name}-builds`);
     this.gitlabUrl = v.gitlabUrl(this, 'gitlabUrl', props.gitlabUrl, props.allowInsecureHttp ?? false);
@@ -250,7 +251,7 @@ export class GitLabRunnerManager extends Construct {
     }
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { ...meta, name: this.serviceAccountName, annotations: nonEmpty(v.annotations(this, 'serviceAccountAnnotations', props.serviceAccountAnnotations)) },
+      metadata: { ...meta, name: this.serviceAccountName, annotations: v.nonEmptyMap(v.annotations(this, 'serviceAccountAnnotations', props.serviceAccountAnnotations)) },
       // The executor calls the Kubernetes API with this identity.
       automountServiceAccountToken: true,
     });
@@ -506,7 +507,3 @@ export class GitLabRunnerManager extends Construct {
   }
 }
 
-
-function nonEmpty<T>(m: Record<string, T>): Record<string, T> | undefined {
-  return Object.keys(m).length ? m : undefined;
-}

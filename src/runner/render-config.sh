@@ -24,7 +24,7 @@ shift 3
 
 work="$config_dir/config.toml.rendering"
 awk -v secrets_dir="$secrets_dir" -v names="$*" '
-  function fail(msg) { print "render-config: " msg > "/dev/stderr"; failed = 1; exit 2 }
+  function fail(msg) { print "render-config: " msg > "/dev/stderr"; exit 2 }
   function load(name,    file, line, value, n, i, c, escaped) {
     file = secrets_dir "/" name
     value = ""; n = 0

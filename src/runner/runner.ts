@@ -291,10 +291,10 @@ export class Runner extends Construct {
       ...resourceKeys('helper_', helper),
       ...resourceKeys('service_', service),
       priority_class_name: o.priorityClassName === undefined ? undefined : v.dnsSubdomain(this, 'priorityClassName', o.priorityClassName),
-      node_selector: nonEmptyMap({ ...v.labels(this, 'nodeSelector', o.nodeSelector), ...this.buildPod.nodeSelector }),
-      node_tolerations: nonEmptyMap({ ...this.tolerations(o.tolerations ?? []), ...this.buildPod.tolerations }),
-      pod_labels: nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
-      pod_annotations: nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
+      node_selector: v.nonEmptyMap({ ...v.labels(this, 'nodeSelector', o.nodeSelector), ...this.buildPod.nodeSelector }),
+      node_tolerations: v.nonEmptyMap({ ...this.tolerations(o.tolerations ?? []), ...this.buildPod.tolerations }),
+      pod_labels: v.nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
+      pod_annotations: v.nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
       build_container_security_context: this.buildPod.buildContainerSecurityContext,
       volumes: this.buildPod.volumes,
     };
@@ -307,7 +307,7 @@ export class Runner extends Construct {
       limit: o.limit === undefined ? undefined : v.integer(this, 'limit', o.limit, 1),
       request_concurrency: o.requestConcurrency === undefined ? undefined : v.integer(this, 'requestConcurrency', o.requestConcurrency, 1),
       environment: this.environment(o.environment),
-      feature_flags: nonEmptyMap(this.featureFlags(o.featureFlags)),
+      feature_flags: v.nonEmptyMap(this.featureFlags(o.featureFlags)),
       kubernetes,
     };
   }
@@ -350,9 +350,6 @@ function nonEmpty(scope: Construct, field: string, value: string): string {
   return value;
 }
 
-function nonEmptyMap<T>(m: Record<string, T>): Record<string, T> | undefined {
-  return Object.keys(m).length ? m : undefined;
-}
 
 type ResourceKeys = Pick<KubernetesExecutorToml, 'cpu_request' | 'cpu_limit' | 'memory_request' | 'memory_limit' | 'ephemeral_storage_request' | 'ephemeral_storage_limit'>;
 

@@ -171,7 +171,8 @@ interface Taint { key: string; value?: string; effect?: string }
 const GKE_EFFECTS: Record<string, string> = { NO_SCHEDULE: 'NoSchedule', PREFER_NO_SCHEDULE: 'PreferNoSchedule', NO_EXECUTE: 'NoExecute' };
 
 function tolerates(tol: any, taint: Taint): boolean {
-  if (tol.operator === 'Exists' && tol.key === undefined) return !tol.effect || tol.effect === taint.effect;
+  // An empty key with Exists tolerates every taint (the scheduler's rule).
+  if (tol.operator === 'Exists' && !tol.key) return !tol.effect || tol.effect === taint.effect;
   if (tol.key !== taint.key) return false;
   if (tol.effect && taint.effect && tol.effect !== taint.effect) return false;
   return tol.operator === 'Exists' || (tol.value ?? '') === (taint.value ?? '');
