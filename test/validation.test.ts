@@ -81,6 +81,20 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
     rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
     message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
   }],
+  ['privileged-taint-isolation (blanket toleration, empty key)', (o) => {
+    o.push({
+      apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'privileged' },
+      spec: { template: { spec: {
+        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+        requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }],
+        taints: [{ key: 'ci.gitlab.com/privileged', value: 'true', effect: 'NoSchedule' }],
+      } } },
+    } as any);
+    deployment(o).spec.template.spec.tolerations = [{ key: '', operator: 'Exists' }];
+  }, {
+    rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
+    message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
+  }],
 ];
 
 const crdFiles = [KARPENTER_CRD];
