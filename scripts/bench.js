@@ -113,6 +113,9 @@ is YAML serialization (a CPU profile of \`node --cpu-prof scripts/fleet.js 100\`
 package's stringify on top, then cdk8s's resolve).
 ${results.testSuite ? `\n## Test suite\n\n\`npm test\` (tsc --noEmit, then jest): ${(results.testSuite / 1000).toFixed(0)} s (target ≤ 60 s).\n` : ''}
 ## Method
+- These machines are shared VMs: the same command's median moves by about 10% between runs of
+  the benchmark (e.g. \`cdk8s synth --no-validate\` measured 1.39 s and 1.55 s the same day).
+  Compare figures from one run, and rerun before concluding that a change is slower.
 - All commands run with lib/ already compiled (\`scripts/build.js\` compiles only when a source
   is newer than lib/.tsbuildinfo), so the figures are what a user sees on the second synth.
 - Commands are timed from spawn to exit with \`process.hrtime\`, output into a fresh temp folder,
