@@ -41,6 +41,23 @@ function baseline(): ManifestObject[] {
 const deployment = (objs: ManifestObject[]): any => objs.find((o) => o.kind === 'Deployment');
 const container = (objs: ManifestObject[]): any => deployment(objs).spec.template.spec.containers[0];
 
+/** Adds a privileged Karpenter pool and lets the Deployment tolerate its taint with `toleration`. */
+const tolerating = (toleration: object) => (o: ManifestObject[]) => {
+  o.push({
+    apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'privileged' },
+    spec: { template: { spec: {
+      nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+      requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }],
+      taints: [{ key: 'ci.gitlab.com/privileged', value: 'true', effect: 'NoSchedule' }],
+    } } },
+  } as any);
+  deployment(o).spec.template.spec.tolerations = [toleration];
+};
+const TAINT_LEAK = {
+  rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
+  message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
+};
+
 /** [rule, how the fixture breaks it, the exact violations expected] */
 const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> | Array<Partial<Finding>>]> = [
   ['schema', (o) => { deployment(o).spec.replicas = 'two'; },
@@ -67,34 +84,8 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
     ]],
   ['network-policy-coverage', (o) => { o.splice(o.findIndex((x) => x.kind === 'NetworkPolicy'), 1); },
     { rule: 'network-policy-coverage', object: 'Deployment demo/demo', path: 'spec.template.metadata.labels', message: 'no NetworkPolicy in its namespace selects these pods' }],
-  ['privileged-taint-isolation', (o) => {
-    o.push({
-      apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'privileged' },
-      spec: { template: { spec: {
-        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-        requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }],
-        taints: [{ key: 'ci.gitlab.com/privileged', value: 'true', effect: 'NoSchedule' }],
-      } } },
-    } as any);
-    deployment(o).spec.template.spec.tolerations = [{ key: 'ci.gitlab.com/privileged', operator: 'Exists' }];
-  }, {
-    rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
-    message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
-  }],
-  ['privileged-taint-isolation (blanket toleration, empty key)', (o) => {
-    o.push({
-      apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'privileged' },
-      spec: { template: { spec: {
-        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-        requirements: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }],
-        taints: [{ key: 'ci.gitlab.com/privileged', value: 'true', effect: 'NoSchedule' }],
-      } } },
-    } as any);
-    deployment(o).spec.template.spec.tolerations = [{ key: '', operator: 'Exists' }];
-  }, {
-    rule: 'privileged-taint-isolation', object: 'Deployment demo/demo', path: 'spec.template.spec.tolerations.0',
-    message: 'tolerates the privileged pool taint ci.gitlab.com/privileged=true:NoSchedule outside a privileged namespace',
-  }],
+  ['privileged-taint-isolation', tolerating({ key: 'ci.gitlab.com/privileged', operator: 'Exists' }), TAINT_LEAK],
+  ['privileged-taint-isolation (blanket toleration, empty key)', tolerating({ key: '', operator: 'Exists' }), TAINT_LEAK],
 ];
 
 const crdFiles = [KARPENTER_CRD];
