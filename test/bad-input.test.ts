@@ -1,22 +1,14 @@
 import * as fs from 'fs';
 import { App, Chart, Duration } from 'cdk8s';
 import { GitLabRunnerManager, GitLabRunnerManagerProps, RunnerOptions } from '../src';
-import { tmpdir } from './helpers';
+import { tmpdir, attemptSynth } from './helpers';
 
 /** Builds an app with one manager and the given runners, then synthesizes it into a fresh folder. */
-function attempt(props: Partial<GitLabRunnerManagerProps>, runners: Array<[string, Partial<RunnerOptions>]> = [['default', {}]]): { error: Error | undefined; written: string[] } {
-  const outdir = tmpdir();
-  let error: Error | undefined;
-  try {
-    const app = new App({ outdir });
-    const chart = new Chart(app, 'stack');
+function attempt(props: Partial<GitLabRunnerManagerProps>, runners: Array<[string, Partial<RunnerOptions>]> = [['default', {}]]) {
+  return attemptSynth((chart) => {
     const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com', ...props });
     for (const [name, options] of runners) manager.addRunner(name, { token: { secretName: 'runner-token' }, ...options });
-    app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
-  return { error, written: fs.readdirSync(outdir) };
+  });
 }
 
 const P = 'stack/runner';

@@ -1,25 +1,16 @@
-import * as fs from 'fs';
-import { App, Chart, Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import { CacheCredentials, GcsCache, GitLabRunnerManager, MinioCache, MinioCacheProps, RunnerOptions, S3Cache } from '../src';
-import { tmpdir } from './helpers';
+import { attemptSynth } from './helpers';
 
 /**
  * Builds an app with a manager, a runner and whatever `build` adds, then synthesizes it into a
  * fresh folder. Returns the error and what was written.
  */
-function attempt(build: (chart: Chart, runner: ReturnType<GitLabRunnerManager['addRunner']>) => void, runner: Partial<RunnerOptions> = {}): { error: Error | undefined; written: string[] } {
-  const outdir = tmpdir();
-  let error: Error | undefined;
-  try {
-    const app = new App({ outdir });
-    const chart = new Chart(app, 'stack');
+function attempt(build: (chart: Chart, runner: ReturnType<GitLabRunnerManager['addRunner']>) => void, runner: Partial<RunnerOptions> = {}) {
+  return attemptSynth((chart) => {
     const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com' });
     build(chart, manager.addRunner('default', { token: { secretName: 'runner-token' }, ...runner }));
-    app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
-  return { error, written: fs.readdirSync(outdir) };
+  });
 }
 
 const valid: MinioCacheProps = {

@@ -1,19 +1,10 @@
 import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
 import { main } from '../src/main';
-import { tmpdir } from './helpers';
+import { tmpdir, readTree } from './helpers';
 
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
-
-/** Every file of a folder, by relative path, as bytes. */
-function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
-    .sort()
-    .map((f) => [f, fs.readFileSync(path.join(dir, f), 'latin1')]));
-}
 
 describe('dist/ is the committed output of the reference stack', () => {
   test('GIVEN the current sources WHEN synthesized in-process THEN dist/ is byte-identical (regenerate with `npm run synth`)', () => {

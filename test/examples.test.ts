@@ -6,7 +6,7 @@ import * as gke from '../examples/gke/main';
 import * as minimal from '../examples/minimal/main';
 import { Values } from '../src';
 import { readManifests, validateManifests } from '../src/validation';
-import { tmpdir } from './helpers';
+import { tmpdir, readTree } from './helpers';
 
 // Every example in examples/ is synthesized in-process, compared byte for byte with its
 // committed dist/ (regenerate with `npm run examples`), and validated like `npm run validate`.
@@ -18,14 +18,6 @@ const examples: Record<string, { build: (app: App) => unknown; synth: (outdir: s
   'dind-karpenter': dindKarpenter,
   'gke': gke,
 };
-
-/** Every file of a folder, by relative path, as bytes. */
-function readTree(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
-    .sort()
-    .map((f) => [f, fs.readFileSync(path.join(dir, f), 'latin1')]));
-}
 
 test('every folder of examples/ with a main.ts is tested here', () => {
   const folders = fs.readdirSync(path.join(root, 'examples')).filter((d) => fs.existsSync(path.join(root, 'examples', d, 'main.ts')));

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { parse } from 'smol-toml';
 import { GitLabRunnerManager, GitLabRunnerManagerProps, RunnerOptions } from '../src';
 
@@ -131,4 +131,29 @@ export function allTolerations(objects: K8sObject[]): Array<{ owner: string; tol
       return { owner, toleration: { key, operator: value === undefined ? 'Exists' : 'Equal', value, effect: effect || undefined } };
     }));
   return [...fromPods, ...fromRunners];
+}
+
+/** Every file of a folder, by relative path, as bytes (latin1, so any byte compares). */
+export function readTree(dir: string): Record<string, string> {
+  return Object.fromEntries(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .sort()
+    .map((f) => [f, fs.readFileSync(path.join(dir, f), 'latin1')]));
+}
+
+/**
+ * The bad-input harness: builds a chart `stack` of a fresh App with `build`, synthesizes it into a
+ * fresh folder, and returns the error (if any) and the files written (none, on an error).
+ */
+export function attemptSynth(build: (chart: Chart) => void): { error: Error | undefined; written: string[] } {
+  const outdir = tmpdir();
+  let error: Error | undefined;
+  try {
+    const app = new App({ outdir });
+    build(new Chart(app, 'stack'));
+    app.synth();
+  } catch (e) {
+    error = e as Error;
+  }
+  return { error, written: fs.readdirSync(outdir) };
 }

@@ -1,27 +1,15 @@
-import * as fs from 'fs';
-import { App, Chart } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as k8s from '../imports/k8s';
 import {
   ExistingNodePool, GitLabRunnerManager, GkeNodePool, KarpenterNodePool, KarpenterNodePoolProps, TaintedNodePool,
 } from '../src';
-import { tmpdir } from './helpers';
+import { attemptSynth } from './helpers';
 
 const NODE_CLASS = { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' };
 const TAINT = { key: 'dedicated', value: 'gitlab-privileged-builds' };
 
 /** Builds an app in `build`, then synthesizes it into a fresh folder. */
-function attempt(build: (chart: Chart) => void): { error: Error | undefined; written: string[] } {
-  const outdir = tmpdir();
-  let error: Error | undefined;
-  try {
-    const app = new App({ outdir });
-    build(new Chart(app, 'stack'));
-    app.synth();
-  } catch (e) {
-    error = e as Error;
-  }
-  return { error, written: fs.readdirSync(outdir) };
-}
+const attempt = attemptSynth;
 
 /** A Karpenter pool with `props` over a valid default. */
 const pool = (chart: Chart, props: Partial<KarpenterNodePoolProps> = {}) =>
