@@ -53,6 +53,12 @@ build "$kube_dir" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kub
 ldflags="" build kine github.com/k3s-io/kine
 kwok=$(pinned kwok sigs.k8s.io/kwok)
 build kwok sigs.k8s.io/kwok/cmd/kwok
+# kwok's stages (what it does to nodes and pods) ship as data in its module, as kwokctl uses them:
+# nodes become Ready and keep a lease, pods become Running, Job pods complete.
+kwok_src=$(cd "$components/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+for stage in node/fast/node-initialize node/heartbeat-with-lease/node-heartbeat-with-lease pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+  cat "$kwok_src/$stage.yaml"; echo "---"
+done >"$out/kwok-stages.yaml"
 
 # MinIO and mc: the release tag sits in the wrapper's go.mod comment; the binaries report it.
 release() { sed -n 's/.*\(RELEASE\.[0-9TZ-]*\).*/\1/p' "$components/$1/go.mod" | head -n 1; }

@@ -1,4 +1,5 @@
-// Kubernetes control plane v1.30.14, built from k8s.io/kubernetes through this wrapper: its go.mod
+// Kubernetes control plane v1.30.14, the oldest minor the chart claims (kubeVersion: the admission
+// guard's ValidatingAdmissionPolicy v1 is GA in 1.30). Built from k8s.io/kubernetes through this wrapper: its go.mod
 // replaces the staging modules with local paths, so each is pinned here to its published twin.
 module cdk8s-gitlab-runner/e2e/kubernetes-1.30
 

@@ -1,0 +1,43 @@
+/**
+ * Scenario a: every plain output (the reference stack's dist/ and each example's dist/) applied
+ * to a real control plane by server-side apply, as Argo CD or Flux would.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { clusterFor, expectedPodCount, readOutput, repoRoot, waitForScheduledPods } from '../stack';
+
+const outputs = [
+  'dist',
+  ...fs.readdirSync(path.join(repoRoot, 'examples')).map((e) => path.join('examples', e, 'dist')).filter((d) => fs.existsSync(path.join(repoRoot, d))),
+];
+
+describe('a. plain output', () => {
+  test.each(outputs)('%s: every object accepted, every pod admitted without PodSecurity warnings and scheduled', async (dir) => {
+    // GIVEN a fresh cluster with the nodes and CRDs the output expects
+    const { text, objects } = readOutput(path.join(repoRoot, dir));
+    const cluster = await clusterFor(path.basename(path.dirname(dir)) || 'dist', objects);
+    try {
+      // WHEN the output is applied
+      const warnings = cluster.apply(text);
+
+      // THEN every object is stored as written
+      for (const o of objects) {
+        const ns = o.metadata.namespace ? ['-n', o.metadata.namespace] : [];
+        const kind = o.apiVersion.includes('/') ? `${o.kind}.${o.apiVersion.split('/')[0]}` : o.kind;
+        expect(cluster.kubectl('get', ...ns, kind, o.metadata.name, '-o', 'name')).toMatchObject({ status: 0 });
+      }
+      // AND no object draws a warning (PodSecurity "would violate", deprecated APIs, ...)
+      expect(warnings.trim()).toBe('');
+      // AND the controllers make every pod, each admitted by its namespace's PodSecurity level and scheduled
+      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+      const pods = await waitForScheduledPods(cluster, expectedPodCount(objects), namespaces);
+      expect(pods.length).toBe(expectedPodCount(objects));
+      // AND none of them lands on a tainted pool node
+      expect(pods.filter((p) => p.spec.nodeName.startsWith('pool-')).map((p) => p.metadata.name)).toEqual([]);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
