@@ -193,7 +193,7 @@ export class BucketProvisioningJob extends Construct {
     v.dnsLabel(this, 'namespace', props.namespace);
     v.bucketName(this, 'bucketName', props.bucketName);
     v.integer(this, 'expiryDays', props.expiryDays, 1);
-    if (props.quotaBytes !== undefined) v.integer(this, 'quotaBytes', props.quotaBytes, 1);
+    if (props.quotaBytes !== undefined) v.integer(this, 'quotaBytes', props.quotaBytes, 1, Number.MAX_SAFE_INTEGER);
 
     const labelParts = { name: 'minio', instance: props.instance, component: 'cache-provisioner' };
     const labels = standardLabels(labelParts);
