@@ -301,3 +301,40 @@ describe('never a raw TypeError', () => {
     expect(typeErrors(runnerProps, (prop, value) => stack({}, { [prop]: value } as any))).toEqual([]);
   });
 });
+
+describe('never a raw TypeError, in caches and node pools', () => {
+  const junk: unknown[] = [null, 0, -1, 'x', true, {}, [], [null], { a: null }];
+  const sweep = (props: string[], build: (prop: string, value: unknown) => (c: Chart) => void) => props.flatMap((prop) => junk.flatMap((value) => {
+    const { error } = attemptSynth(build(prop, value));
+    return error === undefined || error instanceof ConfigError || /^Validation failed/.test(error.message)
+      ? [] : [`${prop}=${JSON.stringify(value)}: ${error.constructor.name}: ${error.message}`];
+  }));
+  const wired = (cache: (c: Chart) => any) => (c: Chart) => { manager(c).addRunner('default', { token }).useCache(cache(c)); };
+
+  test('GIVEN junk in any MinioCache prop THEN no TypeError', () => {
+    const props = ['rootCredentials', 'cacheCredentials', 'name', 'namespace', 'createNamespace', 'mode', 'replicas', 'image', 'storageSize',
+      'storageClassName', 'bucketName', 'region', 'expiry', 'quota', 'console', 'resources', 'networkPolicies', 'clusterDomain', 'provisioning', 'path', 'shared'];
+    expect(sweep(props, (prop, value) => wired((c) => new MinioCache(c, 'cache', { ...credentials, [prop]: value } as any)))).toEqual([]);
+  });
+
+  test('GIVEN junk in any S3Cache or GcsCache prop THEN no TypeError', () => {
+    const s3Props = ['bucketName', 'region', 'serverAddress', 'credentials', 'insecure', 'pathStyle', 'name', 'path', 'shared'];
+    expect(sweep(s3Props, (prop, value) => wired((c) => new S3Cache(c, 's3', { bucketName: 'ci-cache', region: 'eu-west-1', [prop]: value } as any)))).toEqual([]);
+    expect(sweep(['bucketName', 'path', 'shared'], (prop, value) => wired((c) => new GcsCache(c, 'gcs', { bucketName: 'ci-cache', [prop]: value } as any)))).toEqual([]);
+  });
+
+  test('GIVEN junk in any DinD or image builder option THEN no TypeError', () => {
+    const dind = ['nodePool', 'buildNamespace', 'pollTimeout', 'serviceResources', 'environment', 'volumes', 'tolerations'];
+    expect(sweep(dind, (prop, value) => (c) => { manager(c).addDindRunner('dind', { token: dindToken, nodePool: pool(c), [prop]: value } as any); })).toEqual([]);
+    const builder = ['registryCredentials', 'googleServiceAccountKey', 'buildNamespace', 'buildContainerSecurityContext', 'environment', 'volumes'];
+    expect(sweep(builder, (prop, value) => (c) => { manager(c).addImageBuilderRunner('builder', { token, [prop]: value } as any); })).toEqual([]);
+  });
+
+  test('GIVEN junk in any Karpenter pool prop THEN no TypeError', () => {
+    const props = ['name', 'taint', 'nodeLabel', 'nodeClassRef', 'requirements', 'limits', 'disruption', 'expireAfter', 'weight'];
+    expect(sweep(props, (prop, value) => (c) => {
+      const p = new KarpenterNodePool(c, 'pool', { taint: TAINT, nodeClassRef: NODE_CLASS, [prop]: value } as any);
+      manager(c).addDindRunner('dind', { token: dindToken, nodePool: p });
+    })).toEqual([]);
+  });
+});

@@ -441,6 +441,12 @@ export function pinnedImage(scope: IConstruct, field: string, value: string, exa
   return value;
 }
 
+/** `true` or `false` (a truthy string would reach config.toml as text, or break it). */
+export function boolean(scope: IConstruct, field: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') invalid(scope, field, value, 'must be true or false');
+  return value;
+}
+
 /** A list of non-empty single-line strings, e.g. image globs. */
 export function stringList(scope: IConstruct, field: string, value: string[] | undefined, example: string): string[] | undefined {
   if (value === undefined) return undefined;
