@@ -15,7 +15,10 @@ export interface Claim {
   readonly use: string;
   /** The construct that claims it. */
   readonly owner: IConstruct;
-  /** The construct owning `owner` where that matters (a runner's manager). */
+  /**
+   * The construct owning `owner` where that matters (a runner's manager).
+   * @default - none
+   */
   readonly parent?: IConstruct;
 }
 

@@ -3,6 +3,12 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/values';
 import { invalid, redact, withContext } from './errors';
+import {
+  ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
+  mountsOverlap, normalizeMountPath, PINNED_IMAGE,
+} from './k8s-rules';
+
+export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath } from './k8s-rules';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -22,16 +28,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-/** The largest int32: Kubernetes' replicas, counts and most `*Seconds` fields; safe for every Go duration in seconds. */
-export const INT32_MAX = 2147483647;
-/** The API server's limit on all annotations of one object, keys and values together (bytes). */
-export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
-/** Namespaces Kubernetes itself owns: never emitted, never given build pods or an executor Role. */
-export const KUBERNETES_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as const;
 // A TCP port from 1 to 65535, for schema patterns.
 const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
-// C0 control characters and DEL: never in an env value, a URL or a name.
-const CONTROL = /[\x00-\x1f\x7f]/;
+
 // resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E)
 // or exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
@@ -126,12 +125,11 @@ export function annotations(scope: IConstruct, field: string, value: Record<stri
   if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
     invalid(scope, field, value, 'must be a map of annotation keys to string values');
   }
-  let bytes = 0;
   for (const [k, v] of Object.entries(value ?? {})) {
     qualifiedName(scope, `${field} key`, k);
     if (typeof v !== 'string') invalid(scope, `${field}["${k}"]`, v, 'must be a string');
-    bytes += Buffer.byteLength(concrete(k)) + Buffer.byteLength(concrete(v));
   }
+  const bytes = annotationBytes(Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [concrete(k), concrete(v)])));
   if (bytes > ANNOTATIONS_MAX_BYTES) {
     invalid(scope, field, `${bytes} bytes`, `must total at most 256 KiB (${ANNOTATIONS_MAX_BYTES} bytes) of keys and values: the API server refuses more`);
   }
@@ -396,26 +394,13 @@ export function minioDistributedReplicas(scope: IConstruct, field: string, value
   return value;
 }
 
-// The image reference grammar of docker/distribution (reference/regexp.go), as the kubelet and
-// container runtimes parse it: `[host[:port]/]path[:tag][@digest]`, the path lowercase, a tag of
-// at most 128 word characters, "." and "-", a digest `sha256:` + 64 (or `sha512:` + 128)
-// lowercase hex digits. RE2-compatible, for values.schema.json too.
-const IMAGE_DOMAIN = '(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(\\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(:[0-9]+)?';
-const IMAGE_PATH_COMPONENT = '[a-z0-9]+(([._]|__|[-]+)[a-z0-9]+)*';
-const IMAGE_NAME = `(${IMAGE_DOMAIN}/)?${IMAGE_PATH_COMPONENT}(/${IMAGE_PATH_COMPONENT})*`;
-const IMAGE_TAG = ':[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
-const IMAGE_DIGEST = '@(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})';
-const IMAGE_REFERENCE = `^${IMAGE_NAME}(${IMAGE_TAG})?(${IMAGE_DIGEST})?$`;
-// A reference with a tag or a digest.
-const PINNED_IMAGE = `^${IMAGE_NAME}(${IMAGE_TAG}(${IMAGE_DIGEST})?|${IMAGE_DIGEST})$`;
 const IMAGE_GRAMMAR = 'must be an image reference "[registry[:port]/]path[:tag][@sha256:digest]": a lowercase path of letters, digits and separators (".", "_", "__", "-"), a tag of at most 128 letters, digits, "_", "." and "-" not starting with "." or "-", a digest of "sha256:" and 64 lowercase hex digits';
 
 /** An image reference, by the grammar container runtimes parse (the name at most 255 characters). */
 export function imageReference(scope: IConstruct, field: string, value: string): string {
   track(scope, value, { pattern: IMAGE_REFERENCE });
   const c = concrete(value);
-  const name = typeof c === 'string' ? c.replace(/@.*$/, '').replace(/:[^:/]*$/, '') : '';
-  if (typeof c !== 'string' || !new RegExp(IMAGE_REFERENCE).test(c) || name.length > 255) {
+  if (!isImageReference(c)) {
     invalid(scope, field, value, IMAGE_GRAMMAR);
   }
   return value;
@@ -429,7 +414,7 @@ export function pinnedImage(scope: IConstruct, field: string, value: string, exa
   const moving = ['latest', ...floating];
   track(scope, value, { pattern: PINNED_IMAGE, not: { pattern: `:(${moving.join('|')})$` } });
   const ref = typeof concrete(value) === 'string' ? concrete(value) : '';
-  if (ref.trim() !== '' && !/\s/.test(ref) && !new RegExp(IMAGE_REFERENCE).test(ref)) {
+  if (ref.trim() !== '' && !/\s/.test(ref) && !isImageReference(ref)) {
     invalid(scope, field, value, IMAGE_GRAMMAR);
   }
   const lastSegment = ref.split('@')[0].split('/').pop() ?? '';
@@ -559,15 +544,10 @@ export function envValue(scope: IConstruct, field: string, value: string): strin
  */
 export function ownNamespace(scope: IConstruct, field: string, value: string, why: string): string {
   track(scope, value, { not: { enum: [...KUBERNETES_NAMESPACES] } });
-  if ((KUBERNETES_NAMESPACES as readonly string[]).includes(concrete(value))) {
+  if (isKubernetesNamespace(concrete(value))) {
     invalid(scope, field, value, `must not be a namespace Kubernetes owns (${KUBERNETES_NAMESPACES.join(', ')}): ${why}`);
   }
   return value;
-}
-
-/** A mount path as the kernel sees it: no repeated, trailing or `.` segments (`/x/` is `/x`; `/` is ''). */
-export function normalizeMountPath(p: string): string {
-  return p.split('/').filter((s) => s !== '' && s !== '.').map((s) => `/${s}`).join('');
 }
 
 /** A volume mount of a pod, for {@link distinctMounts}. */
@@ -593,7 +573,7 @@ export function distinctMounts(scope: IConstruct, mounts: readonly MountClaim[])
     if (normal === '' && m.field !== undefined) {
       invalid(scope, m.field, m.mountPath, 'must not be "/": a volume over the root would hide the image\'s files');
     }
-    const clash = seen.find((s) => s.normal === normal || normal.startsWith(`${s.normal}/`) || s.normal.startsWith(`${normal}/`));
+    const clash = seen.find((s) => mountsOverlap(s.mountPath, m.mountPath));
     if (clash && m.field !== undefined) {
       invalid(scope, m.field, m.mountPath, clash.normal === normal
         ? `must be unique among the build pod's volumes; already used by ${clash.owner}`

@@ -171,9 +171,15 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
  * what it is.
  */
 export interface BuiltInVolumes {
-  /** Added before the user's emptyDir volumes. */
+  /**
+   * Added before the user's emptyDir volumes.
+   * @default - none
+   */
   readonly emptyDir?: Array<EmptyDirBuildVolume & { readonly owner: string }>;
-  /** Added before the user's Secret volumes. */
+  /**
+   * Added before the user's Secret volumes.
+   * @default - none
+   */
   readonly secret?: Array<SecretBuildVolume & { readonly owner: string }>;
   /**
    * The field the user wrote the node pool in, when the profile took a single pool.
