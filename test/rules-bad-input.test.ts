@@ -1,6 +1,7 @@
 import { App, Chart, Duration } from 'cdk8s';
 import {
-  CacheCredentials, ConfigError, GcsCache, GitLabRunnerManager, GitLabRunnerManagerProps, KarpenterNodePool, MinioCache, RunnerOptions, S3Cache,
+  CacheCredentials, ConfigError, ExistingNodePool, GcsCache, GitLabRunnerManager, GitLabRunnerManagerProps, GkeNodePool, KarpenterNodePool, MinioCache,
+  RunnerOptions, S3Cache,
 } from '../src';
 import { attemptSynth, find, runnerEntries, synth } from './helpers';
 
@@ -328,6 +329,21 @@ describe('never a raw TypeError, in caches and node pools', () => {
     expect(sweep(dind, (prop, value) => (c) => { manager(c).addDindRunner('dind', { token: dindToken, nodePool: pool(c), [prop]: value } as any); })).toEqual([]);
     const builder = ['registryCredentials', 'googleServiceAccountKey', 'buildNamespace', 'buildContainerSecurityContext', 'environment', 'volumes'];
     expect(sweep(builder, (prop, value) => (c) => { manager(c).addImageBuilderRunner('builder', { token, [prop]: value } as any); })).toEqual([]);
+  });
+
+  test('GIVEN junk in any GKE or existing-nodes pool prop, or admission guard option, THEN no TypeError', () => {
+    const gkeProps = ['name', 'taint', 'nodeLabel', 'namespace', 'clusterName', 'clusterNamespace', 'location', 'machineType', 'autoscaling', 'spot'];
+    expect(sweep(gkeProps, (prop, value) => (c) => {
+      const p = new GkeNodePool(c, 'pool', { taint: TAINT, namespace: 'cnrm', clusterName: 'ci', location: 'europe-west1', [prop]: value } as any);
+      manager(c).addDindRunner('dind', { token: dindToken, nodePool: p });
+    })).toEqual([]);
+    expect(sweep(['name', 'taint', 'nodeLabel', 'nodeNames'], (prop, value) => (c) => {
+      const p = new ExistingNodePool(c, 'pool', { taint: TAINT, [prop]: value } as any);
+      manager(c).addDindRunner('dind', { token: dindToken, nodePool: p });
+    })).toEqual([]);
+    expect(sweep(['exemptNamespaces', 'validationActions', 'name'], (prop, value) => (c) => {
+      pool(c).addAdmissionGuard({ [prop]: value } as any);
+    })).toEqual([]);
   });
 
   test('GIVEN junk in any Karpenter pool prop THEN no TypeError', () => {
