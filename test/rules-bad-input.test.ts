@@ -129,6 +129,8 @@ const cases: Array<[string, (chart: Chart) => void, string]> = [
   ['a GitLab URL with a NUL', stack({ gitlabUrl: 'https://gitlab.example.com/\u0000' }), `${M}: invalid gitlabUrl "https://gitlab.example.com/\\u0000": ${URL_CHARS}`],
   ['a GitLab URL with a backslash', stack({ gitlabUrl: 'https://gitlab.example.com\\group' }), `${M}: invalid gitlabUrl "https://gitlab.example.com\\\\group": ${URL_CHARS}`],
   ['a GitLab URL with backslashes for slashes', stack({ gitlabUrl: 'https:\\\\gitlab.example.com' }), `${M}: invalid gitlabUrl "https:\\\\\\\\gitlab.example.com": ${URL_CHARS}`],
+  ['a GitLab URL with a non-ASCII host', stack({ gitlabUrl: 'https://gitläb.example.com' }),
+    `${M}: invalid gitlabUrl "https://gitläb.example.com": must be ASCII: write an internationalized domain name in its punycode form ("xn--…")`],
   ['"https:host" without "//"', stack({ gitlabUrl: 'https:gitlab.example.com' }),
     `${M}: invalid gitlabUrl "https:gitlab.example.com": must be written "https://host[:port][/path]", with "//" after the scheme`],
   ['"https:/host" with one "/"', stack({ gitlabUrl: 'https:/gitlab.example.com' }),
@@ -224,6 +226,7 @@ describe('the rules accept what the real components accept', () => {
   test.each<[string, (c: Chart) => void]>([
     ['a GitLab on port 8443', stack({ gitlabUrl: 'https://gitlab.example.com:8443/' })],
     ['a GitLab on an IPv6 address', stack({ gitlabUrl: 'https://[2001:db8::1]:8443' })],
+    ['a GitLab with a punycode host', stack({ gitlabUrl: 'https://xn--gitlb-gra.example.com' })],
     ['the manager in "default" when namespaces are managed elsewhere', stack({ namespace: 'default', createNamespaces: false })],
     ['a registry with a port and a digest', stack({ image: `registry.example.com:5000/ci/gitlab-runner:alpine-v18.9.0@sha256:${HEX}` })],
     ['a registry host with upper-case letters', stack({ image: 'Registry.Example.com/gitlab-runner:alpine-v18.9.0' })],

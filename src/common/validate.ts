@@ -200,6 +200,10 @@ export function gitlabUrl(scope: IConstruct, field: string, token: string, allow
   if (/\s/.test(value) || CONTROL.test(value) || value.includes('\\')) {
     invalid(scope, field, value, 'must not contain whitespace, control characters or backslashes');
   }
+  // The schema's pattern is ASCII, and the parser would rewrite the host to punycode unseen.
+  if (/[^\x20-\x7e]/.test(value)) {
+    invalid(scope, field, value, 'must be ASCII: write an internationalized domain name in its punycode form ("xn--…")');
+  }
   let url: URL;
   try {
     url = new URL(value);
