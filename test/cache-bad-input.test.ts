@@ -22,10 +22,10 @@ const minio = (props: Partial<MinioCacheProps>) => (chart: Chart, runner: any) =
 
 const C = 'stack/cache';
 const R = 'stack/runner/default';
-const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address';
+const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
 const REPLICAS = 'must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails';
 const SIZE = 'must be a storage size of at least 1Gi such as "20Gi" or "500Gi" (binary suffixes Ki, Mi, Gi, Ti, Pi; decimal k, M, G, T, P)';
-const DAYS = 'must be a Duration of whole days, at least 1 day, e.g. Duration.days(14)';
+const DAYS = 'must be a Duration of whole days, from 1 to 2147483647 days, e.g. Duration.days(14)';
 const CREDENTIALS = 'must reference the credentials: CacheCredentials.fromSecret("…"), CacheCredentials.fromExternalSecret({ … }), or for a development cluster only CacheCredentials.insecureLiteralForDevelopmentOnly({ … })';
 const SUBDOMAIN = 'must be a DNS-1123 subdomain: at most 253 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit';
 
@@ -43,7 +43,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['an invalid external S3 bucket name', (chart, runner) => runner.useCache(new S3Cache(chart, 's3', { bucketName: 'S3 Cache', region: 'eu-west-1' })),
     `stack/s3: invalid bucketName "S3 Cache": ${BUCKET}`],
   ['a GCS bucket name starting with "goog"', (chart, runner) => runner.useCache(new GcsCache(chart, 'gcs', { bucketName: 'google-cache' })),
-    'stack/gcs: invalid bucketName "google-cache": must be a GCS bucket name: 3-63 lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog", not an IP address'],
+    'stack/gcs: invalid bucketName "google-cache": must be a GCS bucket name: lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, 3-63 characters (up to 222 with dots, each dot-separated part at most 63), not an IP address, not starting with "goog", without "google" or a close misspelling of it'],
   // Replicas
   ['2 replicas in distributed mode', minio({ mode: 'distributed', replicas: 2 }), `${C}: invalid replicas 2: ${REPLICAS}`],
   ['3 replicas in distributed mode', minio({ mode: 'distributed', replicas: 3 }), `${C}: invalid replicas 3: ${REPLICAS}`],
@@ -76,7 +76,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['an empty Secret name', minio({ cacheCredentials: CacheCredentials.fromSecret('') }),
     `${C}: invalid cacheCredentials.secretName "": ${SUBDOMAIN}`],
   ['an invalid Secret key name', minio({ cacheCredentials: CacheCredentials.fromSecret('cache', { secretKey: 'secret key' }) }),
-    `${C}: invalid cacheCredentials.keys.secretKey "secret key": must be a Secret key: at most 253 letters, digits, "-", "_" and "."`],
+    `${C}: invalid cacheCredentials.keys.secretKey "secret key": must be a Secret key: at most 253 letters, digits, "-", "_" and ".", other than "." and ".."`],
   ['the same key for both values', minio({ cacheCredentials: CacheCredentials.fromSecret('cache', { accessKey: 'k', secretKey: 'k' }) }),
     `${C}: invalid cacheCredentials.keys.secretKey "k": must differ from the access key's key`],
   ['the root credentials as the cache credentials', minio({ cacheCredentials: CacheCredentials.fromSecret('minio-root', { accessKey: 'rootUser', secretKey: 'rootPassword' }) }),
@@ -90,7 +90,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['an ExternalSecret with an empty remote key', minio({ cacheCredentials: CacheCredentials.fromExternalSecret({ storeName: 'vault', remoteKey: '' }) }),
     `${C}: invalid cacheCredentials.remoteKey "": must be a non-empty single-line string, e.g. "ci/gitlab-runner-cache"`],
   ['an ExternalSecret refreshed every 10 seconds', minio({ cacheCredentials: CacheCredentials.fromExternalSecret({ storeName: 'vault', remoteKey: 'k', refreshInterval: Duration.seconds(10) }) }),
-    `${C}: invalid cacheCredentials.refreshInterval "10 seconds": must be a Duration of whole seconds, at least 60s, e.g. Duration.minutes(10)`],
+    `${C}: invalid cacheCredentials.refreshInterval "10 seconds": must be a Duration of whole seconds, from 60s to 2147483647s, e.g. Duration.minutes(10)`],
   ['a development root password under 8 characters', minio({ rootCredentials: CacheCredentials.insecureLiteralForDevelopmentOnly({ accessKey: 'admin', secretKey: 'minio' }) }),
     `${C}: invalid rootCredentials.secretKey "****": must be at least 8 characters without whitespace (MinIO's minimum)`],
   ['invalid external S3 keys', (chart, runner) => runner.useCache(new S3Cache(chart, 's3', { bucketName: 'ci-cache', region: 'eu-west-1', credentials: 'AKIAIOSFODNN7EXAMPLE' as any })),
@@ -112,7 +112,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['a negative backoff limit', minio({ provisioning: { backoffLimit: -1 } }), `${C}: invalid provisioning.backoffLimit -1: must be an integer from 0 to 20`],
   ['an unknown hook', minio({ provisioning: { hook: 'flux' as any } }), `${C}: invalid provisioning.hook "flux": must be one of "none", "argocd", "helm"`],
   ['a Job TTL of 0', minio({ provisioning: { ttlAfterFinished: Duration.seconds(0) } }),
-    `${C}: invalid provisioning.ttlAfterFinished "0 seconds": must be a Duration of whole seconds, at least 60s, e.g. Duration.minutes(10)`],
+    `${C}: invalid provisioning.ttlAfterFinished "0 seconds": must be a Duration of whole seconds, from 60s to 2147483647s, e.g. Duration.minutes(10)`],
   ['an invalid region', minio({ region: 'EU_WEST' }), `${C}: invalid region "EU_WEST": must be a region name such as "us-east-1": lowercase letters, digits and "-"`],
   ['a name too long for the Job\'s name', minio({ name: 'm'.repeat(43) }),
     `${C}: invalid name "${'m'.repeat(43)}": must be a DNS-1123 label: at most 42 lowercase letters, digits and "-", starting and ending with a letter or digit`],
@@ -121,7 +121,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['an invalid MinIO resource quantity', minio({ resources: { memory: { limit: '1GB' } } }),
     `${C}: invalid resources.memory.limit "1GB": must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)`],
   ['an S3 address with a scheme', (chart, runner) => runner.useCache(new S3Cache(chart, 's3', { bucketName: 'ci-cache', region: 'eu-west-1', serverAddress: 'https://s3.amazonaws.com' })),
-    'stack/s3: invalid serverAddress "https://s3.amazonaws.com": must be "host" or "host:port" without a scheme or path, e.g. "s3.amazonaws.com" or "minio.example.com:9000"'],
+    'stack/s3: invalid serverAddress "https://s3.amazonaws.com": must be "host" or "host:port" without a scheme or path, e.g. "s3.amazonaws.com", "minio.example.com:9000" or "[2001:db8::5]:9000"'],
   ['an external S3 bucket without a region', (chart, runner) => runner.useCache(new S3Cache(chart, 's3', { bucketName: 'ci-cache' } as any)),
     'stack/s3: invalid region (missing): must be a region name such as "us-east-1": lowercase letters, digits and "-"'],
 ];

@@ -137,6 +137,17 @@ describe('Helm chart of the reference stack', () => {
     ['runners.default.resources.build.memory.limit=1Gb', /limit: Does not match pattern/],
     ['manager.image=gitlab/gitlab-runner:latest', /image: Must not validate the schema \(not\)/],
     ['unknownValue=1', /Additional property unknownValue is not allowed/],
+    // The rules beyond the Kubernetes schema (issue 12), recorded by the same validators.
+    ['concurrent=2147483648', /concurrent: Must be less than or equal to 2\.147483647e\+09/],
+    ['runners.default.pollTimeout=2147483648', /pollTimeout: Must be less than or equal to 2\.147483647e\+09/],
+    ['cache.expiryDays=2147483648', /expiryDays: Must be less than or equal to 2\.147483647e\+09/],
+    ['gitlabUrl=https://gitlab.example.com:0', /gitlabUrl: Does not match pattern/],
+    ['gitlabUrl=https:gitlab.example.com', /gitlabUrl: Does not match pattern/],
+    ['runners.default.resources.build.memory.request=-1Gi', /request: Does not match pattern/],
+    ['runners.default.image=Alpine:3.22', /image: Does not match pattern/],
+    ['runners.default.buildNamespace=kube-system', /buildNamespace: Must not validate the schema \(not\)/],
+    ['cache.bucketName=sthree-cache', /bucketName: Must not validate the schema \(not\)/],
+    ['cache.bucketName=cache--ol-s3', /bucketName: Must not validate the schema \(not\)/],
   ])('WHEN --set %s THEN the schema rejects it with a clear message', (set, message) => {
     expect(() => helm('template', 'test', chart, '--set', set)).toThrow(message);
   });
@@ -157,7 +168,7 @@ describe('Helm chart writer', () => {
     expect(find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('note = "{{ not a template }}"');
   });
 
-  test('GIVEN a value inside a longer config.toml string WHEN set to text with quotes, backslashes and a line break THEN the TOML stays valid and holds it', () => {
+  test('GIVEN a value inside a longer config.toml string WHEN set to text with quotes, backslashes and TOML syntax THEN the TOML stays valid and holds it', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
     const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com' });
@@ -165,9 +176,12 @@ describe('Helm chart writer', () => {
     const out = tmpdir();
     HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
     const values = path.join(tmpdir(), 'values.yaml');
-    fs.writeFileSync(values, 'greeting: "say \\"hi\\" \\\\ bye\\nnext = 1"\n');
+    fs.writeFileSync(values, 'greeting: "say \\"hi\\" \\\\ bye\\" next = 1"\n');
     const toml = find(helmTemplate(out, '-f', values), 'ConfigMap', 'gitlab-runner').data['config.template.toml'];
-    expect((parse(toml) as any).runners[0].environment).toEqual(['GREETING=say "hi" \\ bye\nnext = 1']);
+    expect((parse(toml) as any).runners[0].environment).toEqual(['GREETING=say "hi" \\ bye" next = 1']);
+    // A line break is no env value (the env-value rule, in values.schema.json too).
+    fs.writeFileSync(values, 'greeting: "bye\\nnext = 1"\n');
+    expect(() => helmTemplate(out, '-f', values)).toThrow(/greeting: Does not match pattern/);
   });
 
   test('GIVEN a value declared twice with different defaults THEN it is an error', () => {
@@ -178,7 +192,7 @@ describe('Helm chart writer', () => {
   test('GIVEN a value whose default breaks the prop\'s rule THEN the synth-time check names it', () => {
     const chart = Testing.chart();
     expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.number('tooLow', { default: 0, description: 'c' }) }))
-      .toThrow('test/m: invalid concurrent 0 (default of Helm value "tooLow"): must be an integer >= 1');
+      .toThrow('test/m: invalid concurrent 0 (default of Helm value "tooLow"): must be an integer from 1 to 2147483647');
   });
 
   test('GIVEN a prop Helm cannot recompute THEN binding it to a value is refused', () => {

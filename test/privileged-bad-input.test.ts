@@ -16,6 +16,8 @@ const pool = (chart: Chart, props: Partial<KarpenterNodePoolProps> = {}) =>
   new KarpenterNodePool(chart, 'pool', { taint: TAINT, nodeClassRef: NODE_CLASS, ...props });
 const manager = (chart: Chart) => new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com' });
 const token = { secretName: 'runner-token' };
+/** Privileged runners get their own token: one token for both kinds is refused. */
+const dindToken = { secretName: 'dind-token' };
 
 const P = 'stack/pool';
 const R = 'stack/runner';
@@ -79,19 +81,19 @@ const cases: Array<[string, (chart: Chart) => void, string]> = [
   ['two pools with the same taint key and different values bound to one runner', (c) => {
     const a = pool(c);
     const b = new KarpenterNodePool(c, 'pool-b', { name: 'other', taint: { key: 'dedicated', value: 'other' }, nodeClassRef: NODE_CLASS });
-    manager(c).addRunner('dind', { token, privileged: true, nodePools: [a, b] });
+    manager(c).addRunner('dind', { token: dindToken, privileged: true, nodePools: [a, b] });
   }, `${R}/dind: invalid nodePools[1].taint "dedicated=other:NoSchedule": must equal nodePools[0].taint "dedicated=gitlab-privileged-builds:NoSchedule": pools bound to one runner must share one taint and node label (build pods select one value per label key)`],
   ['two pools with one taint and different labels bound to one runner', (c) => {
     const a = pool(c);
     const b = new KarpenterNodePool(c, 'pool-b', { name: 'other', taint: TAINT, nodeLabel: { key: 'pool', value: 'b' }, nodeClassRef: NODE_CLASS });
-    manager(c).addRunner('dind', { token, privileged: true, nodePools: [a, b] });
+    manager(c).addRunner('dind', { token: dindToken, privileged: true, nodePools: [a, b] });
   }, `${R}/dind: invalid nodePools[1].nodeLabel "pool=b": must equal nodePools[0].nodeLabel "dedicated=gitlab-privileged-builds": pools bound to one runner must share one taint and node label (build pods select one value per label key)`],
-  ['a node selector that contradicts the pool\'s label', (c) => manager(c).addDindRunner('dind', { token, nodePool: pool(c), nodeSelector: { dedicated: 'other' } }),
+  ['a node selector that contradicts the pool\'s label', (c) => manager(c).addDindRunner('dind', { token: dindToken, nodePool: pool(c), nodeSelector: { dedicated: 'other' } }),
     `${R}/dind: invalid nodeSelector["dedicated"] "other": conflicts with the label dedicated=gitlab-privileged-builds of node pool ${P}, which build pods must select`],
-  ['a DinD volume path that is not absolute', (c) => manager(c).addDindRunner('dind', { token, nodePool: pool(c), volumes: { emptyDir: [{ name: 'cache', mountPath: 'cache' }] } }),
-    `${R}/dind: invalid volumes.emptyDir[1].mountPath "cache": must be an absolute path without ".." segments, ":" or whitespace, e.g. "/certs/client"`],
-  ['a second volume at the DinD certificates path', (c) => manager(c).addDindRunner('dind', { token, nodePool: pool(c), volumes: { emptyDir: [{ name: 'certs', mountPath: '/certs/client' }] } }),
-    `${R}/dind: invalid volumes.emptyDir[1].mountPath "/certs/client": must be unique among the build pod's volumes; already used by volumes.emptyDir[0]`],
+  ['a DinD volume path that is not absolute', (c) => manager(c).addDindRunner('dind', { token: dindToken, nodePool: pool(c), volumes: { emptyDir: [{ name: 'cache', mountPath: 'cache' }] } }),
+    `${R}/dind: invalid volumes.emptyDir[0].mountPath "cache": must be an absolute path without ".." segments, ":" or whitespace, e.g. "/certs/client"`],
+  ['a second volume at the DinD certificates path', (c) => manager(c).addDindRunner('dind', { token: dindToken, nodePool: pool(c), volumes: { emptyDir: [{ name: 'certs', mountPath: '/certs/client' }] } }),
+    `${R}/dind: invalid volumes.emptyDir[0].mountPath "/certs/client": must be unique among the build pod's volumes; already used by the DinD certificates volume "docker-certs"`],
   ['registry credentials as a literal string', (c) => manager(c).addImageBuilderRunner('builder', { token, registryCredentials: '{"auths":{}}' as any }),
     `${R}/builder: invalid registryCredentials "{\\"aut****": a literal secret would be written to dist/ in clear text: store it in a Kubernetes Secret and pass { secretName, key } instead`],
   ['one Secret for registry credentials and the Google key', (c) => manager(c).addImageBuilderRunner('builder', {
@@ -99,24 +101,24 @@ const cases: Array<[string, (chart: Chart) => void, string]> = [
   }), `${R}/builder: invalid googleServiceAccountKey.secretName "creds": must differ from registryCredentials.secretName: each Secret is mounted as its own volume, named after it`],
 
   // Guard rails.
-  ['a privileged runner without a tainted pool', (c) => manager(c).addRunner('dind', { token, privileged: true }),
+  ['a privileged runner without a tainted pool', (c) => manager(c).addRunner('dind', { token: dindToken, privileged: true }),
     `${R}/dind: invalid privileged true: privileged build pods can take over their node: bind the runner to a tainted node pool that nothing else tolerates (nodePools: [pool], or use manager.addDindRunner(name, { nodePool }))`],
   ['a DinD runner without a pool', (c) => manager(c).addDindRunner('dind', { token } as any),
     `${R}/dind: invalid privileged true: privileged build pods can take over their node: bind the runner to a tainted node pool that nothing else tolerates (nodePools: [pool], or use manager.addDindRunner(name, { nodePool }))`],
   ['a privileged runner in the build namespace of unprivileged runners', (c) => {
     const m = manager(c);
     m.addRunner('default', { token });
-    m.addDindRunner('dind', { token, nodePool: pool(c), buildNamespace: 'gitlab-runner-builds' });
+    m.addDindRunner('dind', { token: dindToken, nodePool: pool(c), buildNamespace: 'gitlab-runner-builds' });
   }, `${R}/dind: invalid buildNamespace "gitlab-runner-builds": a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runners build there: default`],
   ['an unprivileged runner in the build namespace of a privileged runner', (c) => {
     const m = manager(c);
-    m.addDindRunner('dind', { token, nodePool: pool(c) });
+    m.addDindRunner('dind', { token: dindToken, nodePool: pool(c) });
     m.addRunner('late', { token, buildNamespace: 'gitlab-runner-privileged-builds' });
   }, `${R}/late: invalid buildNamespace "gitlab-runner-privileged-builds": privileged runners build there (Pod Security "privileged"): dind; unprivileged runners need another namespace`],
   ['another runner tolerating the pool\'s taint', (c) => {
     const p = pool(c);
     const m = manager(c);
-    m.addDindRunner('dind', { token, nodePool: p });
+    m.addDindRunner('dind', { token: dindToken, nodePool: p });
     m.addRunner('sneaky', { token, buildNamespace: 'team-builds', tolerations: [{ key: 'dedicated' }] });
   }, `Validation failed with the following errors:\n  [${P}] ${R}/sneaky: invalid tolerations {"key":"dedicated","operator":"Exists"}: ${LEAK}`],
   ['a workload tolerating every taint', (c) => {
@@ -170,7 +172,7 @@ describe('privileged builds: bad input and guard rails fail synth with a precise
       p.addAdmissionGuard({ validationActions: ['Warn', 'Audit'] });
       const m = manager(c);
       m.addRunner('default', { token });
-      m.addDindRunner('dind', { token, nodePool: p });
+      m.addDindRunner('dind', { token: dindToken, nodePool: p });
       m.addImageBuilderRunner('builder', { token, registryCredentials: { secretName: 'a' }, googleServiceAccountKey: { secretName: 'b' } });
     });
     expect(error).toBeUndefined();
@@ -190,7 +192,7 @@ describe('privileged builds: bad input and guard rails fail synth with a precise
         name: 'spot', taint: TAINT, nodeClassRef: NODE_CLASS,
         requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] }],
       });
-      manager(c).addRunner('dind', { token, privileged: true, nodePools: [a, b] });
+      manager(c).addRunner('dind', { token: dindToken, privileged: true, nodePools: [a, b] });
     }).error).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ReferenceStack } from '../src/main';
-import { Finding, ManifestObject, validateManifests } from '../src/validation';
+import { beyondSchema, Finding, ManifestObject, validateManifests } from '../src/validation';
 import { tmpdir } from './helpers';
 import { KARPENTER_CRD } from './schema';
 
@@ -88,8 +88,56 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
   ['privileged-taint-isolation (blanket toleration, empty key)', tolerating({ key: '', operator: 'Exists' }), TAINT_LEAK],
 ];
 
+/** A ConfigMap holding a config.toml with one runner, as a manager emits it. */
+const runnerConfig = (toml: string) => (o: ManifestObject[]) => {
+  o.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gitlab-runner', namespace: 'demo' }, data: { 'config.template.toml': toml } } as any);
+};
+const RUNNER = '[[runners]]\nname = "r"\n[runners.kubernetes]\nnamespace = "ci"\n';
+
+/** [what breaks the rule, how, the exact `beyond-schema` findings] (the rule alone: other validators may agree) */
+const beyond: Array<[string, (objs: ManifestObject[]) => void, Array<Partial<Finding>>]> = [
+  ['an image reference with an upper-case path', (o) => { container(o).image = 'Example/App:1.2.3'; },
+    [{ path: 'spec.template.spec.containers.0.image', message: 'image "Example/App:1.2.3" is no valid image reference' }]],
+  ['a negative cpu request', (o) => { container(o).resources.requests.cpu = '-100m'; },
+    [{ path: 'spec.template.spec.containers.0.resources.requests.cpu', message: 'negative quantity "-100m"' }]],
+  ['annotations over 256 KiB', (o) => { deployment(o).metadata.annotations = { big: 'x'.repeat(256 * 1024) }; },
+    [{ path: 'metadata.annotations', message: 'annotations total 262147 bytes' }]],
+  ['pod annotations over 256 KiB', (o) => { deployment(o).spec.template.metadata.annotations = { big: 'x'.repeat(256 * 1024) }; },
+    [{ path: 'spec.template.metadata.annotations', message: 'pod annotations total 262147 bytes' }]],
+  ['a NUL in an env value', (o) => { container(o).env = [{ name: 'A', value: 'a\u0000b' }]; },
+    [{ path: 'spec.template.spec.containers.0.env.0.value', message: 'env A holds a control character' }]],
+  ['a volume over "/"', (o) => { container(o).volumeMounts = [{ name: 'v', mountPath: '/' }]; },
+    [{ path: 'spec.template.spec.containers.0.volumeMounts.0.mountPath', message: 'a volume mounted over "/"' }]],
+  ['mounts at "/x" and "/x/"', (o) => { container(o).volumeMounts = [{ name: 'a', mountPath: '/x' }, { name: 'b', mountPath: '/x/' }]; },
+    [{ path: 'spec.template.spec.containers.0.volumeMounts.1.mountPath', message: 'mount "/x/" overlaps "/x"' }]],
+  ['mounts at "/x" and "/x/y"', (o) => { container(o).volumeMounts = [{ name: 'a', mountPath: '/x' }, { name: 'b', mountPath: '/x/y' }]; },
+    [{ path: 'spec.template.spec.containers.0.volumeMounts.1.mountPath', message: 'mount "/x/y" overlaps "/x"' }]],
+  ['a Namespace object for kube-system', (o) => { o.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } } as any); },
+    [{ object: 'Namespace -/kube-system', message: 'a Namespace object for "kube-system", which Kubernetes owns' }]],
+  ['an executor Role in default', (o) => { o.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'gitlab-runner-executor', namespace: 'default' }, rules: [] } as any); },
+    [{ object: 'Role default/gitlab-runner-executor', message: 'an executor Role in "default", which Kubernetes owns' }]],
+  ['build pods in kube-public', runnerConfig(RUNNER.replace('"ci"', '"kube-public"')),
+    [{ object: 'ConfigMap demo/gitlab-runner', path: 'runners.r.kubernetes.namespace', message: 'runner "r" runs build pods in "kube-public", which Kubernetes owns' }]],
+  ['a runner environment entry with a line break', runnerConfig(`[[runners]]\nname = "r"\nenvironment = ["A=a\\nb"]\n[runners.kubernetes]\nnamespace = "ci"\n`),
+    [{ object: 'ConfigMap demo/gitlab-runner', path: 'runners.r.environment.0', message: 'runner "r" has an environment entry with a control character' }]],
+  ['a build pod volume under /builds', runnerConfig(`${RUNNER}[[runners.kubernetes.volumes.empty_dir]]\nname = "c"\nmount_path = "/builds/cache"\n`),
+    [{ object: 'ConfigMap demo/gitlab-runner', path: 'runners.r.kubernetes.volumes.empty_dir.0.mount_path', message: 'build pod mount "/builds/cache" overlaps "/builds"' }]],
+];
+
 const crdFiles = [KARPENTER_CRD];
 const violations = (objs: ManifestObject[]) => validateManifests(objs, { crdFiles }).filter((f) => !f.accepted);
+
+describe('validation: the rules beyond the schema (beyond-schema), defined once with the synth\'s', () => {
+  test('GIVEN the valid baseline fixture THEN the rule finds nothing', () => {
+    expect(beyondSchema(baseline())).toEqual([]);
+  });
+
+  test.each(beyond)('GIVEN %s THEN exactly that finding', (_case, breakIt, expected) => {
+    const objs = baseline();
+    breakIt(objs);
+    expect(beyondSchema(objs)).toEqual(expected.map((e) => expect.objectContaining({ rule: 'beyond-schema', object: 'Deployment demo/demo', ...e })));
+  });
+});
 
 describe('validation', () => {
   test('GIVEN the reference stack THEN there is no violation', () => {

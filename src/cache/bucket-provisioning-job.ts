@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { invalid } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { concreteDeep } from '../helm/values';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -193,7 +194,7 @@ export class BucketProvisioningJob extends Construct {
     v.dnsLabel(this, 'namespace', props.namespace);
     v.bucketName(this, 'bucketName', props.bucketName);
     v.integer(this, 'expiryDays', props.expiryDays, 1);
-    if (props.quotaBytes !== undefined) v.integer(this, 'quotaBytes', props.quotaBytes, 1);
+    if (props.quotaBytes !== undefined) v.integer(this, 'quotaBytes', props.quotaBytes, 1, Number.MAX_SAFE_INTEGER);
 
     const labelParts = { name: 'minio', instance: props.instance, component: 'cache-provisioner' };
     const labels = standardLabels(labelParts);
@@ -317,6 +318,7 @@ export interface ResolvedProvisioningOptions {
  */
 export function resolveProvisioningOptions(scope: Construct, field: string, o: BucketProvisioningOptions = {}): ResolvedProvisioningOptions {
   const f = (name: string) => (field ? `${field}.${name}` : name);
+  if (o === null || typeof o !== 'object') invalid(scope, field || 'provisioning', o, 'must be an object of provisioning options, e.g. { backoffLimit: 6 }');
   return {
     image: v.pinnedImage(scope, f('image'), o.image ?? PROVISIONING_DEFAULTS.image, PROVISIONING_DEFAULTS.image),
     backoffLimit: v.integer(scope, f('backoffLimit'), o.backoffLimit ?? PROVISIONING_DEFAULTS.backoffLimit, 0, 20),

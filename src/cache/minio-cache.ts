@@ -1,12 +1,14 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { claim } from '../common/app-claims';
 import { invalid } from '../common/errors';
 import { dnsEgress, tcpPorts } from '../common/network-policy';
 import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
+import { concrete } from '../helm/values';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { podSecurityLabels } from '../runner/build-namespace';
 import { BucketProvisioningJob, BucketProvisioningOptions, resolveProvisioningOptions } from './bucket-provisioning-job';
@@ -285,6 +287,10 @@ export class MinioCache extends Construct implements IRunnerCache {
     this.name = v.dnsLabel(this, 'name', p.name ?? D.name, 42);
     this.namespace = v.dnsLabel(this, 'namespace', p.namespace ?? D.namespace);
     this.createNamespace = p.createNamespace ?? D.createNamespace;
+    if (this.createNamespace) {
+      v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespace: false');
+    }
+    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'cache' });
     this.mode = v.oneOf(this, 'mode', p.mode ?? D.mode, ['standalone', 'distributed']);
     if (this.mode === 'standalone') {
       if (p.replicas !== undefined && p.replicas !== 1) {

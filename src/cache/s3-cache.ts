@@ -94,8 +94,8 @@ export class S3Cache extends Construct implements IRunnerCache {
     this.bucketName = v.bucketName(this, 'bucketName', p.bucketName);
     this.region = v.region(this, 'region', p.region);
     this.serverAddress = v.hostPort(this, 'serverAddress', p.serverAddress ?? S3_CACHE_DEFAULTS.serverAddress);
-    this.insecure = p.insecure ?? S3_CACHE_DEFAULTS.insecure;
-    this.pathStyle = p.pathStyle;
+    this.insecure = v.boolean(this, 'insecure', p.insecure ?? S3_CACHE_DEFAULTS.insecure);
+    this.pathStyle = p.pathStyle === undefined ? undefined : v.boolean(this, 'pathStyle', p.pathStyle);
     const { path, shared } = resolveCacheOptions(this, p);
     this.path = path;
     this.shared = shared;

@@ -6,7 +6,7 @@ import { concrete, hasValues, valueOf } from '../helm/values';
  *
  * Thrown while the app builds its construct tree, before `App.synth()` writes any file, so bad input
  * never reaches `dist/`. The message names the construct path, the field, the bad value and what
- * is allowed, e.g. `stack/runner: invalid concurrent 0: must be an integer >= 1`.
+ * is allowed, e.g. `stack/runner: invalid concurrent 0: must be an integer from 1 to 2147483647`.
  */
 export class ConfigError extends Error {
   constructor(

@@ -1,7 +1,14 @@
+import { isIPv6 } from 'net';
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/values';
 import { invalid, redact, withContext } from './errors';
+import {
+  ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
+  mountsOverlap, normalizeMountPath, PINNED_IMAGE,
+} from './k8s-rules';
+
+export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath } from './k8s-rules';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -21,18 +28,31 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+// A TCP port from 1 to 65535, for schema patterns.
+const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+
 // resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E)
 // or exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
 // S3 bucket names (AWS "general purpose bucket naming rules", which MinIO enforces too): 3-63
 // lowercase letters, digits, "." and "-", starting and ending with a letter or digit, no "..",
 // no "." next to "-", not formatted as an IPv4 address.
+// Reserved by AWS: prefixes `xn--`, `sthree-`, `amzn-s3-demo-`; suffixes `-s3alias` (access point
+// aliases), `--ol-s3` (Object Lambda), `.mrap` (multi-region access points), `--x-s3` (directory
+// buckets), `--table-s3` (table buckets).
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_RESERVED_PREFIX = /^(xn--|sthree-|amzn-s3-demo-)/;
+const S3_RESERVED_SUFFIX = /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-// GCS bucket names: like S3's, plus "_"; dotted names may be longer, but this library keeps 63.
-const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
+// GCS bucket names (cloud.google.com/storage/docs/buckets#naming): lowercase letters, digits,
+// "-", "_" and "."; start and end with a letter or digit; 3-63 characters, or up to 222 with dots
+// where each dot-separated component is at most 63; not an IP address; no "goog" prefix; no
+// "google" or close misspellings ("g00gle") anywhere.
+const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+const GCS_GOOGLE = /g[o0]+g([l1][e3]|[e3][l1])/;
 const REGION = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const HOST_PORT = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:\d{1,5})?$/;
+// A DNS name or IPv4 address, or an IPv6 address in brackets; an optional port.
+const HOST_PORT = /^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 // Object key prefix: S3's "safe characters", in "/"-separated segments.
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 const QUANTITY_SUFFIX: Record<string, number> = {
@@ -97,42 +117,60 @@ export function labels(scope: IConstruct, field: string, value: Record<string, s
   return { ...value };
 }
 
-/** Every key of an annotation map (values are free text). */
+/**
+ * Every key of an annotation map (values are free text), and their total size: the API server
+ * refuses an object whose annotations, keys and values together, exceed 256 KiB.
+ */
 export function annotations(scope: IConstruct, field: string, value: Record<string, string> | undefined): Record<string, string> {
+  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
+    invalid(scope, field, value, 'must be a map of annotation keys to string values');
+  }
   for (const [k, v] of Object.entries(value ?? {})) {
     qualifiedName(scope, `${field} key`, k);
     if (typeof v !== 'string') invalid(scope, `${field}["${k}"]`, v, 'must be a string');
   }
+  const bytes = annotationBytes(Object.fromEntries(Object.entries(value ?? {}).map(([k, v]) => [concrete(k), concrete(v)])));
+  if (bytes > ANNOTATIONS_MAX_BYTES) {
+    invalid(scope, field, `${bytes} bytes`, `must total at most 256 KiB (${ANNOTATIONS_MAX_BYTES} bytes) of keys and values: the API server refuses more`);
+  }
   return { ...value };
 }
 
-/** A key inside a Secret or ConfigMap. */
+/** A key inside a Secret or ConfigMap, or of a projected item (the API server's IsConfigMapKey). */
 export function secretKey(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: SECRET_KEY.source, maxLength: 253 });
+  track(scope, value, { pattern: SECRET_KEY.source, maxLength: 253, not: { enum: ['.', '..'] } });
   const c = concrete(value);
-  if (typeof c !== 'string' || c.length > 253 || !SECRET_KEY.test(c)) {
-    invalid(scope, field, value, 'must be a Secret key: at most 253 letters, digits, "-", "_" and "."');
+  if (typeof c !== 'string' || c.length > 253 || !SECRET_KEY.test(c) || c === '.' || c === '..') {
+    invalid(scope, field, value, 'must be a Secret key: at most 253 letters, digits, "-", "_" and ".", other than "." and ".."');
   }
   return value;
 }
 
-/** A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`. */
+/**
+ * A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`, not negative: every
+ * quantity this library writes (requests, limits, size limits, pool limits) must be >= 0.
+ */
 export function quantity(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: QUANTITY.source });
+  track(scope, value, { pattern: QUANTITY.source.replace('[+-]?', '\\+?') });
   const c = concrete(value);
   if (typeof c !== 'string' || !QUANTITY.test(c)) {
     invalid(scope, field, value, 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)');
   }
+  if (c.startsWith('-') && quantityValue(c) !== 0) {
+    invalid(scope, field, value, 'must not be negative: the API server refuses a negative quantity');
+  }
   return value;
 }
 
-/** An integer within [min, max]. */
-export function integer(scope: IConstruct, field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  track(scope, value, { minimum: min, ...(max === Number.MAX_SAFE_INTEGER ? {} : { maximum: max }) });
+/**
+ * An integer within [min, max]. `max` defaults to {@link INT32_MAX}: replicas, counts and limits
+ * are int32 in Kubernetes and bounded alike in config.toml, so `1e20` never wraps around.
+ */
+export function integer(scope: IConstruct, field: string, value: number, min: number, max = INT32_MAX): number {
+  track(scope, value, { minimum: min, maximum: max });
   const c = concrete(value);
   if (typeof c !== 'number' || !Number.isInteger(c) || c < min || c > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    invalid(scope, field, value, `must be an integer ${range}`);
+    invalid(scope, field, value, `must be an integer from ${min} to ${max}`);
   }
   return value;
 }
@@ -147,20 +185,30 @@ export function oneOf<T extends string>(scope: IConstruct, field: string, value:
 }
 
 /**
- * The URL of a GitLab instance. https only, unless plain http is explicitly allowed: the runner
- * sends its authentication token with every request.
+ * The URL of a GitLab instance, parsed (WHATWG URL), never pattern-matched alone: https only,
+ * unless plain http is explicitly allowed (the runner sends its authentication token with every
+ * request). On top of what the parser accepts, refuses what it would silently repair: whitespace,
+ * control characters and backslashes anywhere, a scheme without `//` (`https:host`), port 0.
  */
 export function gitlabUrl(scope: IConstruct, field: string, token: string, allowInsecureHttp: boolean): string {
-  track(scope, token, { pattern: allowInsecureHttp ? '^https?://[^/@?#\\s]+(/[^?#\\s]*)?$' : '^https://[^/@?#\\s]+(/[^?#\\s]*)?$' });
+  const host = `([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])(:${PORT})?`;
+  track(scope, token, { pattern: `^${allowInsecureHttp ? '[hH][tT][tT][pP][sS]?' : '[hH][tT][tT][pP][sS]'}://${host}(/[^?#\\s\\\\\\x00-\\x1f\\x7f]*)?$` });
   const value = concrete(token);
   if (typeof value !== 'string' || value.trim() === '') {
     invalid(scope, field, value, 'must be the https:// URL of your GitLab instance, e.g. "https://gitlab.com"');
+  }
+  if (/\s/.test(value) || CONTROL.test(value) || value.includes('\\')) {
+    invalid(scope, field, value, 'must not contain whitespace, control characters or backslashes');
+  }
+  // The schema's pattern is ASCII, and the parser would rewrite the host to punycode unseen.
+  if (/[^\x20-\x7e]/.test(value)) {
+    invalid(scope, field, value, 'must be ASCII: write an internationalized domain name in its punycode form ("xn--…")');
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    invalid(scope, field, value, 'must be an absolute URL such as "https://gitlab.example.com"');
+    invalid(scope, field, value, 'must be an absolute URL such as "https://gitlab.example.com" (with a host, and a port from 1 to 65535 if any)');
   }
   if (url.protocol === 'http:' && !allowInsecureHttp) {
     invalid(scope, field, value, 'plain http sends the runner token in clear text: use https://, or set allowInsecureHttp: true for a lab setup');
@@ -168,20 +216,36 @@ export function gitlabUrl(scope: IConstruct, field: string, token: string, allow
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     invalid(scope, field, value, 'must use the https:// scheme');
   }
-  if (url.username || url.password || url.search || url.hash) {
+  // The parser turns `https:host` and `https:/host` into `https://host`: the runner would not.
+  if (!/^https?:\/\/[^/]/i.test(value)) {
+    invalid(scope, field, value, 'must be written "https://host[:port][/path]", with "//" after the scheme');
+  }
+  if (url.username || url.password || url.search || url.hash || /[@?#]/.test(value)) {
     invalid(scope, field, value, 'must not contain credentials, a query or a fragment');
+  }
+  if (url.port === '0' || /^https?:\/\/[^/]*:0+(\/|$)/i.test(value)) {
+    invalid(scope, field, value, 'must not use port 0: give a port from 1 to 65535, or none for the scheme\'s default');
   }
   return token;
 }
 
-/** A cdk8s Duration of whole seconds, at least `min`; returns the seconds. */
+/** The TCP port a GitLab URL (accepted by {@link gitlabUrl}) connects to. */
+export function urlPort(value: string): number {
+  const url = new URL(value);
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+}
+
+/**
+ * A cdk8s Duration of whole seconds, from `min` to {@link INT32_MAX} seconds (the API server's
+ * int32 `*Seconds` fields; the runner's Go durations overflow not far above); returns the seconds.
+ */
 export function seconds(scope: IConstruct, field: string, value: Duration, min: number): number {
-  const allowed = `must be a Duration of whole seconds, at least ${min}s, e.g. Duration.minutes(10)`;
+  const allowed = `must be a Duration of whole seconds, from ${min}s to ${INT32_MAX}s, e.g. Duration.minutes(10)`;
   // Duration.seconds(Values.number(…)) keeps the token: seconds convert to seconds exactly.
   const token = value instanceof Duration ? withContext(scope, field, value.toHumanString(), allowed, () => value.toSeconds()) : NaN;
-  track(scope, token, { minimum: min });
+  track(scope, token, { minimum: min, maximum: INT32_MAX });
   const s = concrete(token);
-  if (!Number.isInteger(s) || s < min) {
+  if (!Number.isInteger(s) || s < min || s > INT32_MAX) {
     invalid(scope, field, value instanceof Duration ? value.toHumanString() : value, allowed);
   }
   return token;
@@ -226,26 +290,45 @@ export function storageSize(scope: IConstruct, field: string, value: string, min
   if (!ok) {
     invalid(scope, field, value, `must be a storage size${min === undefined ? '' : ` of at least ${min}`} such as "20Gi" or "500Gi" (binary suffixes Ki, Mi, Gi, Ti, Pi; decimal k, M, G, T, P)`);
   }
-  return value;
-}
-
-/** An S3 bucket name. */
-export function bucketName(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: S3_BUCKET.source, minLength: 3, maxLength: 63 });
-  const c = concrete(value);
-  if (typeof c !== 'string' || !S3_BUCKET.test(c) || c.includes('..') || c.includes('.-')
-    || c.includes('-.') || IPV4.test(c)) {
-    invalid(scope, field, value, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address');
+  // Byte counts are passed on as numbers (a bucket quota to mc): keep them exact.
+  if (bytes > Number.MAX_SAFE_INTEGER) {
+    invalid(scope, field, value, `must be at most 8Pi (${Number.MAX_SAFE_INTEGER} bytes)`);
   }
   return value;
 }
 
-/** A Google Cloud Storage bucket name (this library keeps to 63 characters). */
-export function gcsBucketName(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: GCS_BUCKET.source, minLength: 3, maxLength: 63 });
+/**
+ * An S3 bucket name, by AWS's whole rule set for general purpose buckets (which MinIO enforces
+ * too, with its ".-"/"-." rule): 3-63 lowercase letters, digits, "." and "-", starting and ending
+ * with a letter or digit, no "..", no "." next to "-", not an IPv4 address, none of AWS's
+ * reserved prefixes and suffixes.
+ */
+export function bucketName(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, {
+    pattern: S3_BUCKET.source, minLength: 3, maxLength: 63,
+    not: { anyOf: [S3_RESERVED_PREFIX, S3_RESERVED_SUFFIX, /\.\.|\.-|-\./, IPV4].map((r) => ({ pattern: r.source })) },
+  });
   const c = concrete(value);
-  if (typeof c !== 'string' || !GCS_BUCKET.test(c) || c.includes('..') || IPV4.test(c) || c.startsWith('goog')) {
-    invalid(scope, field, value, 'must be a GCS bucket name: 3-63 lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, not starting with "goog", not an IP address');
+  if (typeof c !== 'string' || !S3_BUCKET.test(c) || c.includes('..') || c.includes('.-')
+    || c.includes('-.') || IPV4.test(c) || S3_RESERVED_PREFIX.test(c) || S3_RESERVED_SUFFIX.test(c)) {
+    invalid(scope, field, value, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"');
+  }
+  return value;
+}
+
+/** A Google Cloud Storage bucket name, by Google's rules. */
+export function gcsBucketName(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, {
+    pattern: GCS_BUCKET.source, minLength: 3, maxLength: 222,
+    // Without dots at most 63; with dots, components of at most 63.
+    allOf: [{ pattern: '^([^.]{1,63})(\\.[^.]{1,63})*$' }],
+    not: { anyOf: [{ pattern: '^goog' }, { pattern: GCS_GOOGLE.source }, { pattern: IPV4.source }] },
+  });
+  const c = concrete(value);
+  const parts = typeof c === 'string' ? c.split('.') : [];
+  if (typeof c !== 'string' || !GCS_BUCKET.test(c) || parts.some((part) => part === '' || part.length > 63)
+    || IPV4.test(c) || c.startsWith('goog') || GCS_GOOGLE.test(c)) {
+    invalid(scope, field, value, 'must be a GCS bucket name: lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, 3-63 characters (up to 222 with dots, each dot-separated part at most 63), not an IP address, not starting with "goog", without "google" or a close misspelling of it');
   }
   return value;
 }
@@ -260,13 +343,17 @@ export function region(scope: IConstruct, field: string, value: string): string 
   return value;
 }
 
-/** `host` or `host:port`, without a scheme or path (the runner's `ServerAddress`). */
+/**
+ * `host` or `host:port`, without a scheme or path (the runner's `ServerAddress`); an IPv6
+ * address in brackets, e.g. `[2001:db8::5]:9000`.
+ */
 export function hostPort(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: HOST_PORT.source });
+  track(scope, value, { pattern: HOST_PORT.source.replace('(:\\d{1,5})?$', `(:${PORT})?$`) });
   const c = concrete(value);
-  const port = typeof c === 'string' ? Number(c.split(':')[1] ?? '1') : NaN;
-  if (typeof c !== 'string' || !HOST_PORT.test(c) || !(port >= 1 && port <= 65535)) {
-    invalid(scope, field, value, 'must be "host" or "host:port" without a scheme or path, e.g. "s3.amazonaws.com" or "minio.example.com:9000"');
+  const m = typeof c === 'string' ? /^(\[([^\]]*)\]|[^:]*)(?::(\d+))?$/.exec(c) : null;
+  const port = m?.[3] === undefined ? 1 : Number(m[3]);
+  if (typeof c !== 'string' || !m || !HOST_PORT.test(c) || !(port >= 1 && port <= 65535) || (m[2] !== undefined && !isIPv6(m[2]))) {
+    invalid(scope, field, value, 'must be "host" or "host:port" without a scheme or path, e.g. "s3.amazonaws.com", "minio.example.com:9000" or "[2001:db8::5]:9000"');
   }
   return value;
 }
@@ -286,11 +373,11 @@ export function keyPrefix(scope: IConstruct, field: string, value: string): stri
  * `Duration.days(Values.number(…))` keeps the token: days convert to days exactly.
  */
 export function wholeDays(scope: IConstruct, field: string, value: Duration, min: number): number {
-  const allowed = `must be a Duration of whole days, at least ${min} day${min === 1 ? '' : 's'}, e.g. Duration.days(14)`;
+  const allowed = `must be a Duration of whole days, from ${min} to ${INT32_MAX} days, e.g. Duration.days(14)`;
   const token = value instanceof Duration ? withContext(scope, field, value.toHumanString(), allowed, () => value.toDays()) : NaN;
-  track(scope, token, { minimum: min });
+  track(scope, token, { minimum: min, maximum: INT32_MAX });
   const days = concrete(token);
-  if (!Number.isInteger(days) || days < min) {
+  if (!Number.isInteger(days) || days < min || days > INT32_MAX) {
     invalid(scope, field, value instanceof Duration ? value.toHumanString() : value, allowed);
   }
   return token;
@@ -311,8 +398,17 @@ export function minioDistributedReplicas(scope: IConstruct, field: string, value
   return value;
 }
 
-/** Image references: any, ending in a tag or a digest (RE2, for values.schema.json). */
-const PINNED_IMAGE = '^[^\\s@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$';
+const IMAGE_GRAMMAR = 'must be an image reference "[registry[:port]/]path[:tag][@sha256:digest]": a lowercase path of letters, digits and separators (".", "_", "__", "-"), a tag of at most 128 letters, digits, "_", "." and "-" not starting with "." or "-", a digest of "sha256:" and 64 lowercase hex digits';
+
+/** An image reference, by the grammar container runtimes parse (the name at most 255 characters). */
+export function imageReference(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: IMAGE_REFERENCE });
+  const c = concrete(value);
+  if (!isImageReference(c)) {
+    invalid(scope, field, value, IMAGE_GRAMMAR);
+  }
+  return value;
+}
 
 /**
  * An image reference pinned to a version tag or a digest. `floating` lists tags that move
@@ -322,12 +418,29 @@ export function pinnedImage(scope: IConstruct, field: string, value: string, exa
   const moving = ['latest', ...floating];
   track(scope, value, { pattern: PINNED_IMAGE, not: { pattern: `:(${moving.join('|')})$` } });
   const ref = typeof concrete(value) === 'string' ? concrete(value) : '';
+  if (ref.trim() !== '' && !/\s/.test(ref) && !isImageReference(ref)) {
+    invalid(scope, field, value, IMAGE_GRAMMAR);
+  }
   const lastSegment = ref.split('@')[0].split('/').pop() ?? '';
   const tag = lastSegment.includes(':') ? lastSegment.split(':').pop() : undefined;
   const pinned = ref.includes('@sha256:') || (tag !== undefined && tag !== '' && !moving.includes(tag));
   if (ref.trim() === '' || /\s/.test(ref) || !pinned) {
     invalid(scope, field, value, `must be an image pinned to a version tag or a digest, e.g. "${example}", so every pod runs the same build`);
   }
+  return value;
+}
+
+/** `true` or `false` (a truthy string would reach config.toml as text, or break it). */
+export function boolean(scope: IConstruct, field: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') invalid(scope, field, value, 'must be true or false');
+  return value;
+}
+
+/** A list of non-empty single-line strings, e.g. image globs. */
+export function stringList(scope: IConstruct, field: string, value: string[] | undefined, example: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) invalid(scope, field, value, `must be a list of strings, e.g. ["${example}"]`);
+  value.forEach((item, i) => nonEmptyString(scope, `${field}[${i}]`, item, example));
   return value;
 }
 
@@ -414,6 +527,64 @@ export function taintValue(scope: IConstruct, field: string, value: string): str
     invalid(scope, field, value, 'must be a non-empty label value: at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit');
   }
   return value;
+}
+
+/**
+ * A value of an environment variable: no NUL (no process can receive it) and no other control
+ * character (a line break splits config.toml's `environment` entries and log lines).
+ */
+export function envValue(scope: IConstruct, field: string, value: string): string {
+  track(scope, value, { pattern: '^[^\\x00-\\x1f\\x7f]*$' });
+  const c = concrete(value);
+  if (typeof c !== 'string' || CONTROL.test(c)) {
+    invalid(scope, field, typeof c === 'string' ? c : value, 'must be a string without NUL, line breaks or other control characters');
+  }
+  return value;
+}
+
+/**
+ * Checks `namespace` is not one Kubernetes owns (`default`, `kube-system`, `kube-public`,
+ * `kube-node-lease`). `why` says what would go wrong there.
+ */
+export function ownNamespace(scope: IConstruct, field: string, value: string, why: string): string {
+  track(scope, value, { not: { enum: [...KUBERNETES_NAMESPACES] } });
+  if (isKubernetesNamespace(concrete(value))) {
+    invalid(scope, field, value, `must not be a namespace Kubernetes owns (${KUBERNETES_NAMESPACES.join(', ')}): ${why}`);
+  }
+  return value;
+}
+
+/** A volume mount of a pod, for {@link distinctMounts}. */
+export interface MountClaim {
+  /** The field the user wrote, e.g. `volumes.emptyDir[0].mountPath`; undefined for the library's own. */
+  readonly field?: string;
+  /** What owns it, for messages: a field, or e.g. `the DinD certificates volume`. */
+  readonly owner: string;
+  /** The path. */
+  readonly mountPath: string;
+}
+
+/**
+ * No mount at `/`, and no two mounts at the same or nested paths: `/x` and `/x/` are one path,
+ * `/x` and `/x/y` overlap (the later mount hides or is hidden by the other). Mounts without a
+ * `field` are the library's own, checked first; a user's mount is reported under its own field.
+ */
+export function distinctMounts(scope: IConstruct, mounts: readonly MountClaim[]): void {
+  const seen: Array<MountClaim & { normal: string }> = [];
+  const ordered = [...mounts.filter((m) => m.field === undefined), ...mounts.filter((m) => m.field !== undefined)];
+  for (const m of ordered) {
+    const normal = normalizeMountPath(m.mountPath);
+    if (normal === '' && m.field !== undefined) {
+      invalid(scope, m.field, m.mountPath, 'must not be "/": a volume over the root would hide the image\'s files');
+    }
+    const clash = seen.find((s) => mountsOverlap(s.mountPath, m.mountPath));
+    if (clash && m.field !== undefined) {
+      invalid(scope, m.field, m.mountPath, clash.normal === normal
+        ? `must be unique among the build pod's volumes; already used by ${clash.owner}`
+        : `must not be inside or around the mount of ${clash.owner} ("${clash.mountPath}"): overlapping mounts hide each other's files`);
+    }
+    seen.push({ ...m, normal });
+  }
 }
 
 /** An absolute path inside a container, e.g. a volume mount path. */

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import { taintString, TaintedNodePool, TaintedNodePoolProps } from './node-pool';
 
@@ -30,6 +31,9 @@ export class ExistingNodePool extends TaintedNodePool {
 
   constructor(scope: Construct, id: string, props: ExistingNodePoolProps) {
     super(scope, id, props);
+    if (props.nodeNames !== undefined && !Array.isArray(props.nodeNames)) {
+      invalid(this, 'nodeNames', props.nodeNames, 'must be a list of node names, e.g. ["node-a", "node-b"]');
+    }
     this.nodeNames = props.nodeNames?.length
       ? props.nodeNames.map((n, i) => v.dnsSubdomain(this, `nodeNames[${i}]`, n))
       : ['<node>'];

@@ -120,7 +120,9 @@ export class KarpenterNodePool extends TaintedNodePool {
       kind: v.kindName(this, 'nodeClassRef.kind', ref.kind),
       name: v.dnsSubdomain(this, 'nodeClassRef.name', ref.name),
     };
-    const requirements = (props.requirements ?? KARPENTER_NODE_POOL_DEFAULTS.requirements).map((r, i) => this.requirement(r, i));
+    const given = props.requirements ?? KARPENTER_NODE_POOL_DEFAULTS.requirements;
+    if (!Array.isArray(given)) invalid(this, 'requirements', given, 'must be a list of { key, operator, values? }');
+    const requirements = given.map((r, i) => this.requirement(r, i));
     const limits = { ...KARPENTER_NODE_POOL_DEFAULTS.limits, ...props.limits };
     const expireAfter = props.expireAfter ?? KARPENTER_NODE_POOL_DEFAULTS.expireAfter;
 
@@ -161,6 +163,8 @@ export class KarpenterNodePool extends TaintedNodePool {
 
   private requirement(r: KarpenterRequirement, i: number): karpenter.NodePoolSpecTemplateSpecRequirements {
     const field = `requirements[${i}]`;
+    if (r === null || typeof r !== 'object') invalid(this, field, r, 'must be { key, operator, values? }');
+    if (r.values !== undefined && !Array.isArray(r.values)) invalid(this, `${field}.values`, r.values, 'must be a list of label values');
     v.qualifiedName(this, `${field}.key`, r.key);
     const operator = v.oneOf(this, `${field}.operator`, r.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const);
     const values = (r.values ?? []).map((x, j) => v.labelValue(this, `${field}.values[${j}]`, x));

@@ -77,6 +77,9 @@ export class PrivilegedPodGuard extends Construct {
     super(scope, id);
     const pool = props.pool;
     this.name = v.dnsSubdomain(this, 'name', props.name ?? `${pool.name}-guard`);
+    for (const field of ['exemptNamespaces', 'validationActions'] as const) {
+      if (props[field] !== undefined && !Array.isArray(props[field])) invalid(this, field, props[field], 'must be a list');
+    }
     const exempt = (props.exemptNamespaces ?? PRIVILEGED_POD_GUARD_DEFAULTS.exemptNamespaces)
       .map((ns, i) => v.dnsLabel(this, `exemptNamespaces[${i}]`, ns));
     const actions = [...new Set((props.validationActions ?? PRIVILEGED_POD_GUARD_DEFAULTS.validationActions)

@@ -111,6 +111,17 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
   const privileged = o.privileged ?? false;
   if (typeof privileged !== 'boolean') invalid(scope, 'privileged', privileged, 'must be true or false');
   const pools = o.nodePools ?? [];
+  if (!Array.isArray(pools)) invalid(scope, 'nodePools', pools, 'must be a list of tainted node pools');
+  const poolField = builtIns.get(o)?.nodePoolField;
+  pools.forEach((pool, i) => {
+    const field = poolField ?? `nodePools[${i}]`;
+    if (pool === null || typeof pool !== 'object' || !pool.node || !pool.taint) {
+      invalid(scope, field, pool, 'must be a tainted node pool: a KarpenterNodePool, GkeNodePool or ExistingNodePool');
+    }
+    if (pool.node.root !== scope.node.root) {
+      invalid(scope, field, pool.node.path, 'belongs to another App: the pool\'s guard rails (no other pod tolerates its taint) only see their own App; create the pool in the same App');
+    }
+  });
   if (privileged && pools.length === 0) {
     invalid(scope, 'privileged', true,
       'privileged build pods can take over their node: bind the runner to a tainted node pool that nothing else tolerates (nodePools: [pool], or use manager.addDindRunner(name, { nodePool }))');
@@ -149,21 +160,66 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
     nodePools: [...new Set(pools)],
     nodeSelector: poolSelector,
     tolerations: pool ? { [`${pool.taint.key}=${pool.taint.value}`]: pool.taint.effect } : {},
-    volumes: resolveVolumes(scope, o.volumes),
+    volumes: resolveVolumes(scope, o.volumes, builtIns.get(o)),
     buildContainerSecurityContext: resolveSecurityContext(scope, o.buildContainerSecurityContext),
   };
 }
 
-function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined): KubernetesVolumesToml | undefined {
+/**
+ * Volumes a runner profile adds to the user's (DinD's certificates, an image builder's registry
+ * Secrets), kept apart so errors name the index the user wrote, and the library's volume by
+ * what it is.
+ */
+export interface BuiltInVolumes {
+  /**
+   * Added before the user's emptyDir volumes.
+   * @default - none
+   */
+  readonly emptyDir?: Array<EmptyDirBuildVolume & { readonly owner: string }>;
+  /**
+   * Added before the user's Secret volumes.
+   * @default - none
+   */
+  readonly secret?: Array<SecretBuildVolume & { readonly owner: string }>;
+  /**
+   * The field the user wrote the node pool in, when the profile took a single pool.
+   * @default - `nodePools[i]`
+   */
+  readonly nodePoolField?: string;
+}
+
+const builtIns = new WeakMap<object, BuiltInVolumes>();
+
+/** Marks `options` (made by a runner profile) as carrying the library's own volumes. */
+export function withBuiltInVolumes<T extends BuildPodOptions>(options: T, volumes: BuiltInVolumes): T {
+  builtIns.set(options, volumes);
+  return options;
+}
+
+/** The executor mounts the build directory (`builds_dir`) at this path in every build pod. */
+const EXECUTOR_MOUNTS: v.MountClaim[] = [{ owner: 'the executor\'s build directory (builds_dir)', mountPath: '/builds' }];
+
+function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, builtIn: BuiltInVolumes = {}): KubernetesVolumesToml | undefined {
+  if (volumes !== undefined && (volumes === null || typeof volumes !== 'object')) {
+    invalid(scope, 'volumes', volumes, 'must be { emptyDir?: [...], secret?: [...] }');
+  }
   const names = new Map<string, string>();
-  const paths = new Map<string, string>();
+  const mounts: v.MountClaim[] = [...EXECUTOR_MOUNTS];
+  for (const b of [...builtIn.emptyDir ?? [], ...builtIn.secret ?? []]) {
+    names.set('name' in b ? b.name : b.secretName, b.owner);
+    mounts.push({ owner: b.owner, mountPath: b.mountPath });
+  }
   const claim = (field: string, nameField: string, name: string, mountPath: string) => {
     if (names.has(name)) invalid(scope, `${field}.${nameField}`, name, `must be unique among the build pod's volumes; already used by ${names.get(name)}`);
-    if (paths.has(mountPath)) invalid(scope, `${field}.mountPath`, mountPath, `must be unique among the build pod's volumes; already used by ${paths.get(mountPath)}`);
     names.set(name, field);
-    paths.set(mountPath, field);
+    mounts.push({ field: `${field}.mountPath`, owner: field, mountPath });
   };
-  const emptyDir = (volumes?.emptyDir ?? []).map((e, i) => {
+  const entry = <T>(kind: string, i: number, e: T): T => {
+    if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    return e;
+  };
+  const userEmptyDir = (volumes?.emptyDir ?? []).map((e, i) => {
+    entry('emptyDir', i, e);
     const field = `volumes.emptyDir[${i}]`;
     const name = v.dnsLabel(scope, `${field}.name`, e.name);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, e.mountPath);
@@ -176,7 +232,8 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined): K
       ...(e.sizeLimit !== undefined ? { size_limit: v.quantity(scope, `${field}.sizeLimit`, e.sizeLimit) } : {}),
     };
   });
-  const secret = (volumes?.secret ?? []).map((s, i) => {
+  const userSecret = (volumes?.secret ?? []).map((s, i) => {
+    entry('secret', i, s);
     const field = `volumes.secret[${i}]`;
     const name = v.dnsSubdomain(scope, `${field}.secretName`, s.secretName);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, s.mountPath);
@@ -185,8 +242,20 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined): K
       [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
     return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
   });
+  v.distinctMounts(scope, mounts);
+  const emptyDir = [...(builtIn.emptyDir ?? []).map(emptyDirToml), ...userEmptyDir];
+  const secret = [...(builtIn.secret ?? []).map(secretToml), ...userSecret];
   if (!emptyDir.length && !secret.length) return undefined;
   return { ...(emptyDir.length ? { empty_dir: emptyDir } : {}), ...(secret.length ? { secret } : {}) };
+}
+
+function emptyDirToml(e: EmptyDirBuildVolume) {
+  return { name: e.name, mount_path: e.mountPath, ...(e.medium ? { medium: e.medium } : {}), ...(e.sizeLimit !== undefined ? { size_limit: e.sizeLimit } : {}) };
+}
+
+function secretToml(s: SecretBuildVolume) {
+  const items = Object.entries(s.items ?? {});
+  return { name: s.secretName, mount_path: s.mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
 }
 
 function resolveSecurityContext(scope: IConstruct, sc: BuildContainerSecurityContext | undefined): ContainerSecurityContextToml | undefined {

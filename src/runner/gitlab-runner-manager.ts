@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
+import { claim } from '../common/app-claims';
 import { invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -15,7 +16,7 @@ import { concrete, togglesOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
 import { toToml } from './config/serialize';
-import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions } from './profiles';
+import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
 import { Runner, RunnerOptions } from './runner';
 
 /** GitLab Runner log levels (`log_level`). */
@@ -211,6 +212,9 @@ export class GitLabRunnerManager extends Construct {
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
+    if (props === null || typeof props !== 'object') {
+      invalid(this, 'props', props, 'must be an object with at least gitlabUrl, e.g. { gitlabUrl: "https://gitlab.com" }');
+    }
     this.props = props;
     ensureUniqueObjects(this);
     // At most 52: StatefulSet pods carry the label controller-revision-hash=<name>-<hash> (63 max).
@@ -223,6 +227,10 @@ export class GitLabRunnerManager extends Construct {
     this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(concrete(this.image))?.[1];
     this.serviceAccountName = this.name;
     this.createNamespaces = props.createNamespaces ?? true;
+    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'manager' });
+    if (this.createNamespaces) {
+      v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespaces: false');
+    }
     this.networkPolicies = props.networkPolicies ?? true;
     this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
     this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
@@ -240,6 +248,7 @@ export class GitLabRunnerManager extends Construct {
     if (props.systemIdSeed !== undefined && (typeof props.systemIdSeed !== 'string' || props.systemIdSeed === '')) {
       invalid(this, 'systemIdSeed', props.systemIdSeed, 'must be a non-empty string, e.g. the cluster name');
     }
+    if (props.systemIdSeed !== undefined) v.envValue(this, 'systemIdSeed', props.systemIdSeed);
 
     this.labels = standardLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager', version: this.runnerVersion });
     const meta = { namespace: this.namespace, labels: this.labels };
@@ -300,6 +309,9 @@ export class GitLabRunnerManager extends Construct {
    * @param name The runner's name in config.toml and in GitLab; unique within this manager.
    */
   public addRunner(name: string, options: RunnerOptions): Runner {
+    if (options === null || typeof options !== 'object') {
+      invalid(this, `addRunner("${name}") options`, options, 'must be an object with at least a token, e.g. { token: { secretName: "gitlab-runner-token" } }');
+    }
     if (this.runnerList.some((r) => r.runnerName === name)) {
       invalid(this, 'addRunner() name', name, `must be unique within the manager; already used: ${this.runnerList.map((r) => r.runnerName).join(', ')}`);
     }
@@ -323,6 +335,10 @@ export class GitLabRunnerManager extends Construct {
    * `/certs/client`). Restrict it with `allowedImages` and `allowedServices`.
    */
   public addDindRunner(name: string, options: DindRunnerOptions): Runner {
+    if (options === null || typeof options !== 'object') {
+      invalid(this, `addDindRunner("${name}") options`, options, 'must be an object with at least a token and a nodePool');
+    }
+    if (options.buildNamespace === undefined) this.derivedNamespace(PROFILE_DEFAULTS.dind.buildNamespaceSuffix, 'addDindRunner()');
     return this.addRunner(name, dindRunnerOptions(this.name, options));
   }
 
@@ -333,7 +349,22 @@ export class GitLabRunnerManager extends Construct {
   public addImageBuilderRunner(name: string, options: ImageBuilderRunnerOptions): Runner {
     // The runner does not exist yet: report option errors under the path it will have.
     const scope = { node: { path: `${this.node.path}/${name}` } } as unknown as Construct;
+    if (options === null || typeof options !== 'object') {
+      invalid(this, `addImageBuilderRunner("${name}") options`, options, 'must be an object with at least a token');
+    }
+    if (options.buildNamespace === undefined) this.derivedNamespace(PROFILE_DEFAULTS.imageBuilder.buildNamespaceSuffix, 'addImageBuilderRunner()');
     return this.addRunner(name, imageBuilderRunnerOptions(scope, this.name, options));
+  }
+
+  /**
+   * A profile's default build namespace is `<name><suffix>`: when that is too long, the fault is
+   * the `name` the user wrote, not a namespace they never wrote.
+   */
+  private derivedNamespace(suffix: string, profile: string): void {
+    const max = 63 - suffix.length;
+    if (concrete(this.name).length > max) {
+      invalid(this, 'name', this.name, `must be at most ${max} characters for the default build namespace "<name>${suffix}" of ${profile} (a DNS-1123 label of at most 63 characters); or give that runner a buildNamespace`);
+    }
   }
 
   /** The runners added so far. */
@@ -490,8 +521,7 @@ export class GitLabRunnerManager extends Construct {
 
   private networkPolicySpec(): k8s.NetworkPolicySpec {
     // From the default when the URL is a Helm value: egress also allows 443 and 6443 whatever it is.
-    const url = new URL(concrete(this.gitlabUrl));
-    const gitlabPort = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const gitlabPort = v.urlPort(concrete(this.gitlabUrl));
     // The API server's address differs per cluster (and is often outside the pod network), so
     // egress is limited by port: GitLab's, and 443/6443 for the API server.
     const egressPorts = [...new Set([gitlabPort, 443, 6443])].sort((a, b) => a - b);

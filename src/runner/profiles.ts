@@ -4,7 +4,7 @@ import { invalid } from '../common/errors';
 import { Resources } from '../common/resources';
 import { SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import type { TaintedNodePool } from '../nodepool/node-pool';
-import { BuildContainerSecurityContext, EmptyDirBuildVolume } from './build-pod';
+import { BuildContainerSecurityContext, EmptyDirBuildVolume, SecretBuildVolume, withBuiltInVolumes } from './build-pod';
 import { RunnerOptions } from './runner';
 
 /** Options of a Docker-in-Docker runner ({@link GitLabRunnerManager.addDindRunner}). */
@@ -108,7 +108,8 @@ export const PROFILE_DEFAULTS = {
 export function dindRunnerOptions(managerName: string, o: DindRunnerOptions): RunnerOptions {
   const d = PROFILE_DEFAULTS.dind;
   const { nodePool, ...rest } = o;
-  return {
+  // The certificates volume is the library's: the user's volumes keep their own indexes in errors.
+  return withBuiltInVolumes({
     ...rest,
     privileged: true,
     nodePools: nodePool === undefined ? [] : [nodePool],
@@ -116,8 +117,7 @@ export function dindRunnerOptions(managerName: string, o: DindRunnerOptions): Ru
     pollTimeout: o.pollTimeout ?? d.pollTimeout,
     serviceResources: o.serviceResources ?? d.serviceResources,
     environment: { ...d.environment, ...o.environment },
-    volumes: { ...o.volumes, emptyDir: [d.certsVolume, ...(o.volumes?.emptyDir ?? [])] },
-  };
+  }, { emptyDir: [{ ...d.certsVolume, owner: `the DinD certificates volume "${d.certsVolume.name}"` }], nodePoolField: 'nodePool' });
 }
 
 /**
@@ -127,13 +127,13 @@ export function dindRunnerOptions(managerName: string, o: DindRunnerOptions): Ru
 export function imageBuilderRunnerOptions(scope: IConstruct, managerName: string, o: ImageBuilderRunnerOptions): RunnerOptions {
   const d = PROFILE_DEFAULTS.imageBuilder;
   const { registryCredentials, googleServiceAccountKey, ...rest } = o;
-  const secrets: NonNullable<NonNullable<RunnerOptions['volumes']>['secret']> = [];
+  const secrets: Array<SecretBuildVolume & { owner: string }> = [];
   const environment: Record<string, string> = {};
   let registrySecret: string | undefined;
   if (registryCredentials !== undefined) {
     const ref = resolveSecretKey(scope, 'registryCredentials', registryCredentials, d.registryCredentialsKey);
     registrySecret = ref.secretName;
-    secrets.push({ secretName: ref.secretName, mountPath: d.registryDir, items: { [ref.key]: 'config.json' } });
+    secrets.push({ secretName: ref.secretName, mountPath: d.registryDir, items: { [ref.key]: 'config.json' }, owner: `the registryCredentials volume "${ref.secretName}"` });
     environment.DOCKER_CONFIG = d.registryDir;
     environment.REGISTRY_AUTH_FILE = `${d.registryDir}/config.json`;
   }
@@ -143,15 +143,14 @@ export function imageBuilderRunnerOptions(scope: IConstruct, managerName: string
       invalid(scope, 'googleServiceAccountKey.secretName', ref.secretName,
         'must differ from registryCredentials.secretName: each Secret is mounted as its own volume, named after it');
     }
-    secrets.push({ secretName: ref.secretName, mountPath: d.googleDir, items: { [ref.key]: 'key.json' } });
+    secrets.push({ secretName: ref.secretName, mountPath: d.googleDir, items: { [ref.key]: 'key.json' }, owner: `the googleServiceAccountKey volume "${ref.secretName}"` });
     environment.GOOGLE_APPLICATION_CREDENTIALS = `${d.googleDir}/key.json`;
   }
-  return {
+  return withBuiltInVolumes({
     ...rest,
     privileged: false,
     buildNamespace: o.buildNamespace ?? `${managerName}${d.buildNamespaceSuffix}`,
     buildContainerSecurityContext: o.buildContainerSecurityContext ?? d.buildContainerSecurityContext,
     environment: { ...environment, ...o.environment },
-    volumes: secrets.length ? { ...o.volumes, secret: [...secrets, ...(o.volumes?.secret ?? [])] } : o.volumes,
-  };
+  }, { secret: secrets });
 }

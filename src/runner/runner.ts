@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IRunnerCache } from '../cache/runner-cache';
-import { invalid } from '../common/errors';
+import { claim, claimsOf } from '../common/app-claims';
+import { invalid, validationMessage } from '../common/errors';
 import { Resources, resolveResources } from '../common/resources';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
@@ -104,7 +105,9 @@ export interface RunnerOptions extends BuildPodOptions {
    */
   readonly nodeSelector?: Record<string, string>;
   /**
-   * Taints build pods tolerate.
+   * Taints build pods tolerate. config.toml's `node_tolerations` holds one effect per
+   * `key[=value]`: two tolerations of one taint with different effects become one tolerating
+   * every effect, so neither is lost.
    * @default - none
    */
   readonly tolerations?: BuildPodToleration[];
@@ -202,6 +205,8 @@ export class Runner extends Construct {
   public readonly token: ResolvedSecretKey;
   /** Whether build pods run privileged. */
   public readonly privileged: boolean;
+  /** Namespace of the runner's manager, where its token Secret is. */
+  public readonly managerNamespace: string;
   /** The tainted node pools build pods run on. */
   public readonly nodePools: readonly TaintedNodePool[];
 
@@ -214,7 +219,9 @@ export class Runner extends Construct {
     super(scope, name);
     this.placement = placement;
     this.runnerName = v.dnsLabel(this, 'name', name);
+    this.managerNamespace = placement.managerNamespace;
     this.buildNamespace = v.dnsLabel(this, 'buildNamespace', options.buildNamespace ?? placement.defaultBuildNamespace);
+    v.ownNamespace(this, 'buildNamespace', this.buildNamespace, 'build pods run arbitrary code, and the executor Role there could read its Secrets: use a namespace of your own');
     if (concrete(this.buildNamespace) === concrete(placement.managerNamespace)) {
       invalid(this, 'buildNamespace', this.buildNamespace,
         'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager');
@@ -225,6 +232,45 @@ export class Runner extends Construct {
     this.nodePools = this.buildPod.nodePools;
     this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this));
     for (const pool of this.nodePools) pool.bindRunner(this);
+    const manager = scope;
+    claim(this, { kind: 'namespace', key: concrete(this.buildNamespace), use: this.privileged ? 'privileged-build' : 'build', parent: manager });
+    claim(this, { kind: 'token', key: this.tokenSlot(), use: this.privileged ? 'privileged' : 'unprivileged', parent: manager });
+    this.node.addValidation({ validate: () => this.isolation(manager) });
+  }
+
+  /** The token Secret key, where the manager reads it: `namespace/secret/key`. */
+  private tokenSlot(): string {
+    return concrete(`${this.managerNamespace}/${this.token.secretName}/${this.token.key}`);
+  }
+
+  /**
+   * Isolation across constructs of the App, checked at synth so construct order does not matter:
+   * the build namespace is no other manager's namespace, no cache's namespace, and not a build
+   * namespace of the other privilege level of another manager (this manager refuses its own
+   * mix eagerly); the token Secret is not also a token of a runner of the other privilege level
+   * (GitLab would see one runner, and pick up jobs meant for the unprivileged one privileged).
+   */
+  private isolation(manager: Construct): string[] {
+    const errors: string[] = [];
+    const ns = concrete(this.buildNamespace);
+    for (const c of claimsOf(this, 'namespace', ns)) {
+      if (c.use === 'manager' && c.owner !== manager) {
+        errors.push(validationMessage('buildNamespace', ns, `must differ from the namespace of runner manager ${c.owner.node.path}: build pods run arbitrary code and must not share a namespace (and its Secrets) with a manager`));
+      } else if (c.use === 'cache') {
+        errors.push(validationMessage('buildNamespace', ns, `must differ from the namespace of the cache ${c.owner.node.path}: the executor's Role in a build namespace can read its Secrets, MinIO's root credentials included`));
+      } else if ((c.use === 'build' || c.use === 'privileged-build') && c.parent !== manager
+        && (c.use === 'privileged-build') !== this.privileged) {
+        errors.push(validationMessage('buildNamespace', ns, this.privileged
+          ? `a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runner ${c.owner.node.path} builds there`
+          : `privileged runner ${c.owner.node.path} builds there (Pod Security "privileged"); unprivileged runners need another namespace`));
+      }
+    }
+    const slot = this.tokenSlot();
+    const other = claimsOf(this, 'token', slot).find((c) => c.use !== (this.privileged ? 'privileged' : 'unprivileged'));
+    if (other) {
+      errors.push(validationMessage('token', slot, `is also the token of ${other.use} runner ${other.owner.node.path}: one token is one runner in GitLab, so jobs meant for the unprivileged runner could run privileged; give each runner its own token`));
+    }
+    return errors;
   }
 
   /** The cache this runner uses, if any. */
@@ -238,6 +284,12 @@ export class Runner extends Construct {
    * provide its keys in the manager's namespace. A runner has one cache.
    */
   public useCache(cache: IRunnerCache): this {
+    if (cache === null || typeof cache !== 'object' || typeof (cache as IRunnerCache).bind !== 'function' || !(cache as IRunnerCache).node) {
+      invalid(this, 'useCache()', cache, 'must be a cache: a MinioCache, S3Cache or GcsCache');
+    }
+    if (cache.node.root !== this.node.root) {
+      invalid(this, 'useCache()', cache.node.path, 'belongs to another App: a cache wires objects (Secrets, NetworkPolicies) into the runner\'s App; create it in the same App');
+    }
     if (this.cacheInUse === cache) return this;
     if (this.cacheInUse) {
       invalid(this, 'useCache()', cache.node.path, `a runner has one cache ([runners.cache]); it already uses ${this.cacheInUse.node.path}`);
@@ -276,12 +328,12 @@ export class Runner extends Construct {
       namespace: this.buildNamespace,
       service_account: buildServiceAccount,
       automount_service_account_token: false,
-      image: nonEmpty(this, 'image', o.image ?? RUNNER_DEFAULTS.image),
+      image: v.imageReference(this, 'image', o.image ?? RUNNER_DEFAULTS.image),
       pull_policy: o.pullPolicy?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
-      allowed_images: o.allowedImages,
-      allowed_services: o.allowedServices,
+      allowed_images: v.stringList(this, 'allowedImages', o.allowedImages, 'registry.example.com/ci/*'),
+      allowed_services: v.stringList(this, 'allowedServices', o.allowedServices, 'docker:28*-dind'),
       image_pull_secrets: o.imagePullSecrets?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
-      helper_image: o.helperImage,
+      helper_image: o.helperImage === undefined ? undefined : v.imageReference(this, 'helperImage', o.helperImage),
       privileged: this.buildPod.privileged,
       // The API server rejects privileged containers that forbid privilege escalation.
       allow_privilege_escalation: this.buildPod.privileged,
@@ -292,7 +344,7 @@ export class Runner extends Construct {
       ...resourceKeys('service_', service),
       priority_class_name: o.priorityClassName === undefined ? undefined : v.dnsSubdomain(this, 'priorityClassName', o.priorityClassName),
       node_selector: v.nonEmptyMap({ ...v.labels(this, 'nodeSelector', o.nodeSelector), ...this.buildPod.nodeSelector }),
-      node_tolerations: v.nonEmptyMap({ ...this.tolerations(o.tolerations ?? []), ...this.buildPod.tolerations }),
+      node_tolerations: v.nonEmptyMap(mergeTolerations(this.tolerations(o.tolerations ?? []), this.buildPod.tolerations)),
       pod_labels: v.nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
       pod_annotations: v.nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
       build_container_security_context: this.buildPod.buildContainerSecurityContext,
@@ -313,21 +365,27 @@ export class Runner extends Construct {
   }
 
   private tolerations(tolerations: BuildPodToleration[]): Record<string, string> {
-    const out: Record<string, string> = {};
+    if (!Array.isArray(tolerations)) invalid(this, 'tolerations', tolerations, 'must be a list of { key, value?, effect? }');
+    let out: Record<string, string> = {};
     tolerations.forEach((t, i) => {
+      if (t === null || typeof t !== 'object') invalid(this, `tolerations[${i}]`, t, 'must be { key, value?, effect? }');
       v.qualifiedName(this, `tolerations[${i}].key`, t.key);
       if (t.value !== undefined) v.labelValue(this, `tolerations[${i}].value`, t.value);
       if (t.effect !== undefined) v.oneOf(this, `tolerations[${i}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
-      out[t.value === undefined ? t.key : `${t.key}=${t.value}`] = t.effect ?? '';
+      out = mergeTolerations(out, { [t.value === undefined ? t.key : `${t.key}=${t.value}`]: t.effect ?? '' });
     });
     return out;
   }
 
   private environment(env: Record<string, string> | undefined): string[] | undefined {
+    if (env !== undefined && (env === null || typeof env !== 'object' || Array.isArray(env))) {
+      invalid(this, 'environment', env, 'must be a map of variable names to string values');
+    }
     const entries = Object.entries(env ?? {});
     for (const [k, val] of entries) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) invalid(this, 'environment key', k, 'must be a shell variable name: letters, digits and "_", not starting with a digit');
       if (typeof val !== 'string') invalid(this, `environment.${k}`, val, 'must be a string');
+      v.envValue(this, `environment.${k}`, val);
       if (TOKEN_LIKE.test(val)) {
         invalid(this, `environment.${k}`, `${val.slice(0, 5)}****`, 'looks like a GitLab token; pass secrets as masked CI/CD variables in GitLab, never in config.toml');
       }
@@ -344,10 +402,15 @@ export class Runner extends Construct {
   }
 }
 
-function nonEmpty(scope: Construct, field: string, value: string): string {
-  const c = v.pattern(scope, field, value, { minLength: 1 });
-  if (typeof c !== 'string' || c.trim() === '') invalid(scope, field, value, 'must be a non-empty image reference such as "alpine:3.22"');
-  return value;
+/**
+ * `node_tolerations` entries merged: the table holds one effect per `key[=value]`, so two
+ * different effects for one taint become "" (every effect) rather than the later overwriting the
+ * earlier: both taints stay tolerated.
+ */
+function mergeTolerations(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
+  const out = { ...a };
+  for (const [k, effect] of Object.entries(b)) out[k] = k in out && out[k] !== effect ? '' : effect;
+  return out;
 }
 
 

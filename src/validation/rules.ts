@@ -1,4 +1,7 @@
 import { parse } from 'smol-toml';
+import {
+  ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, isImageReference, isKubernetesNamespace, isNegativeQuantity, KUBERNETES_NAMESPACES, mountsOverlap, normalizeMountPath,
+} from '../common/k8s-rules';
 import { Finding, ManifestObject, objectRef, podTemplates, privilegedNamespaces } from './finding';
 
 // The project's own rules, beyond what schema and Pod Security validators check. Each returns
@@ -141,6 +144,79 @@ export function privilegedTaintIsolation(objects: readonly ManifestObject[]): Fi
   return findings;
 }
 
+/**
+ * What the API server, the container runtime and GitLab Runner refuse beyond the OpenAPI schema,
+ * with the same definitions the synth uses (src/common/k8s-rules.ts): image references by the
+ * distribution grammar, no negative quantity, annotations of at most 256 KiB, env values without
+ * control characters, no mount at "/" or two at one or nested paths, no Namespace object, Role or
+ * build namespace for a namespace Kubernetes owns.
+ */
+export function beyondSchema(objects: readonly ManifestObject[]): Finding[] {
+  const findings: Finding[] = [];
+  const add = (o: ManifestObject, path: string, message: string, fix: string) => findings.push({ rule: 'beyond-schema', object: objectRef(o), path, message, fix });
+  for (const o of objects) {
+    if (annotationBytes(o.metadata?.annotations) > ANNOTATIONS_MAX_BYTES) {
+      add(o, 'metadata.annotations', `annotations total ${annotationBytes(o.metadata.annotations)} bytes`, `keep keys and values under ${ANNOTATIONS_MAX_BYTES} bytes in all`);
+    }
+    if (o.kind === 'Namespace' && isKubernetesNamespace(o.metadata?.name)) {
+      add(o, 'metadata.name', `a Namespace object for "${o.metadata.name}", which Kubernetes owns`, `do not emit it (${KUBERNETES_NAMESPACES.join(', ')} belong to Kubernetes)`);
+    }
+    if ((o.kind === 'Role' || o.kind === 'RoleBinding') && isKubernetesNamespace(o.metadata?.namespace) && /-executor$/.test(o.metadata?.name ?? '')) {
+      add(o, 'metadata.namespace', `an executor ${o.kind} in "${o.metadata.namespace}", which Kubernetes owns`, 'give build pods a namespace of their own');
+    }
+  }
+  for (const t of objects.flatMap(podTemplates)) {
+    const annotations = t.owner.kind === 'Pod' ? undefined : (t.path === 'spec.jobTemplate.spec.template.spec' ? t.owner.spec.jobTemplate.spec.template : t.owner.spec.template)?.metadata?.annotations;
+    if (annotationBytes(annotations) > ANNOTATIONS_MAX_BYTES) {
+      add(t.owner, `${t.path.replace(/\.spec$/, '')}.metadata.annotations`, `pod annotations total ${annotationBytes(annotations)} bytes`, `keep keys and values under ${ANNOTATIONS_MAX_BYTES} bytes in all`);
+    }
+    for (const { c, path } of containers(t.spec)) {
+      const at = `${t.path}.${path}`;
+      if (!isImageReference(c.image)) add(t.owner, `${at}.image`, `image "${c.image}" is no valid image reference`, 'use [registry[:port]/]path[:tag][@sha256:digest] with a lowercase path');
+      for (const side of ['requests', 'limits']) {
+        for (const [name, q] of Object.entries(c.resources?.[side] ?? {})) {
+          if (isNegativeQuantity(q)) add(t.owner, `${at}.resources.${side}.${name}`, `negative quantity ${JSON.stringify(q)}`, 'quantities must be >= 0');
+        }
+      }
+      (c.env ?? []).forEach((e: any, i: number) => {
+        if (typeof e?.value === 'string' && CONTROL.test(e.value)) add(t.owner, `${at}.env.${i}.value`, `env ${e.name} holds a control character`, 'remove NUL, line breaks and other control characters');
+      });
+      const mounts: string[] = [];
+      (c.volumeMounts ?? []).forEach((m: any, i: number) => {
+        if (typeof m?.mountPath !== 'string') return;
+        if (normalizeMountPath(m.mountPath) === '') add(t.owner, `${at}.volumeMounts.${i}.mountPath`, 'a volume mounted over "/"', 'mount it at a path of its own');
+        const clash = mounts.find((p) => mountsOverlap(p, m.mountPath));
+        if (clash !== undefined) add(t.owner, `${at}.volumeMounts.${i}.mountPath`, `mount "${m.mountPath}" overlaps "${clash}"`, 'give each volume its own, separate path');
+        mounts.push(m.mountPath);
+      });
+    }
+    (t.spec.volumes ?? []).forEach((vol: any, i: number) => {
+      if (isNegativeQuantity(vol?.emptyDir?.sizeLimit)) add(t.owner, `${t.path}.volumes.${i}.emptyDir.sizeLimit`, `negative quantity ${JSON.stringify(vol.emptyDir.sizeLimit)}`, 'quantities must be >= 0');
+    });
+  }
+  for (const { configMap, entry } of runnerEntries(objects)) {
+    const at = `runners.${entry.name}`;
+    const k = entry.kubernetes ?? {};
+    if (isKubernetesNamespace(k.namespace)) add(configMap, `${at}.kubernetes.namespace`, `runner "${entry.name}" runs build pods in "${k.namespace}", which Kubernetes owns`, 'give build pods a namespace of their own');
+    if (k.image !== undefined && !isImageReference(k.image)) add(configMap, `${at}.kubernetes.image`, `image "${k.image}" is no valid image reference`, 'use [registry[:port]/]path[:tag][@sha256:digest] with a lowercase path');
+    (entry.environment ?? []).forEach((e: string, i: number) => {
+      if (CONTROL.test(e)) add(configMap, `${at}.environment.${i}`, `runner "${entry.name}" has an environment entry with a control character`, 'remove NUL, line breaks and other control characters');
+    });
+    const mounts = ['/builds'];
+    for (const kind of ['empty_dir', 'secret', 'config_map', 'host_path', 'pvc']) {
+      (k.volumes?.[kind] ?? []).forEach((vol: any, i: number) => {
+        const path = `${at}.kubernetes.volumes.${kind}.${i}.mount_path`;
+        if (typeof vol?.mount_path !== 'string') return;
+        if (normalizeMountPath(vol.mount_path) === '') add(configMap, path, 'a build pod volume mounted over "/"', 'mount it at a path of its own');
+        const clash = mounts.find((p) => mountsOverlap(p, vol.mount_path));
+        if (clash !== undefined) add(configMap, path, `build pod mount "${vol.mount_path}" overlaps "${clash}"`, 'give each volume its own, separate path');
+        mounts.push(vol.mount_path);
+      });
+    }
+  }
+  return findings;
+}
+
 /** No two objects share kind, namespace and name: one would silently replace the other. */
 export function uniqueObjects(objects: readonly ManifestObject[]): Finding[] {
   const seen = new Set<string>();
@@ -158,7 +234,7 @@ export function uniqueObjects(objects: readonly ManifestObject[]): Finding[] {
 /** Every project rule, in a stable order. */
 export const PROJECT_RULES = [
   uniqueObjects, rbacNoWildcard, noSecretData, noCredentialStrings, containerResources, probes, pinnedImages,
-  networkPolicyCoverage, privilegedTaintIsolation,
+  networkPolicyCoverage, privilegedTaintIsolation, beyondSchema,
 ] as const;
 
 export function projectFindings(objects: readonly ManifestObject[]): Finding[] {
