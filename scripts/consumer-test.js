@@ -4,7 +4,9 @@
 //           the CLI's template): a strict `tsc`, a jest `Testing.synth` snapshot that validates
 //           with `cdk8s-gitlab-runner/validation`, and `cdk8s synth` (app run by ts-node) with the
 //           validation plugin listed from the installed package;
-//   js-app  plain JavaScript installed with `--omit=dev`: synthesizes and validates in plain node.
+//   js-app  plain JavaScript installed with `--omit=dev`: synthesizes and validates in plain node;
+//   init-*  apps written by `npx cdk8s-gitlab-runner init` (no flags, then flags), whose own
+//           `npm test` and `npm run synth` must pass offline.
 // Only `npm install` uses the network (the registry, for the package's own dependencies); every
 // later step runs without it where the machine allows (`unshare -n`, as root on Linux), and with
 // the cdk8s CLI's update check off everywhere. Exits non-zero on the first failed check.
@@ -73,7 +75,7 @@ const packed = JSON.parse(run(root, 'npm', ['pack', '--json', '--ignore-scripts'
 const tarball = path.join(scratch, packed[0].filename);
 const files = packed[0].files.map((f) => f.path);
 check('the tarball holds the compiled entry points, the Monokle runner and the CRDs',
-  ['lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/validation/index.js', 'lib/src/validation/cdk8s-plugin.js', 'lib/src/validation/monokle.mjs', 'crds/karpenter.sh_nodepools.yaml', 'CHANGELOG.md']
+  ['lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/cli/main.js', 'lib/src/validation/index.js', 'lib/src/validation/cdk8s-plugin.js', 'lib/src/validation/monokle.mjs', 'crds/karpenter.sh_nodepools.yaml', 'CHANGELOG.md']
     .every((f) => files.includes(f)), files.join('\n'));
 check('the tarball holds no tests, sources or examples',
   !files.some((f) => /^(test|src|examples|lib\/examples|scripts)\//.test(f)), files.join('\n'));
@@ -197,6 +199,27 @@ check('js-app: installed with --omit=dev, no development tool present', devOnly.
 const js = run(jsApp, 'node', ['main.js'], { isolated: true }).output;
 check('js-app: plain node synthesizes and validates: no violation', /\d+ objects, 0 violations, \d+ accepted findings/.test(js), js);
 check('js-app: the exports map closes the package\'s internals', js.includes('ERR_PACKAGE_PATH_NOT_EXPORTED'), js);
+
+// 4. The scaffolder, run from the production install: once with no flags (defaults), once with
+// flags; each generated app then installs, tests (first run writes the snapshot, as on a
+// developer's machine; the second runs as CI does) and synthesizes with its own scripts.
+const noCi = { CI: '' };
+for (const [name, flags, expected] of [
+  ['init-defaults', [], /GitLab URL: https:\/\/gitlab\.com \(default; --gitlab-url to change\)\nRunners: default \(default; --runner to change\)/],
+  ['init-flags', ['--gitlab-url', 'https://gitlab.example.com', '--runner', 'small', '--runner', 'large'], /GitLab URL: https:\/\/gitlab\.example\.com\nRunners: small, large\n/],
+]) {
+  const app = path.join(scratch, name);
+  const said = run(jsApp, 'npx', ['cdk8s-gitlab-runner', 'init', app, ...flags], { isolated: true }).output;
+  check(`${name}: init shows the values it used and where the library comes from`, expected.test(said) && /packed into vendor\/cdk8s-gitlab-runner-[\d.]+\.tgz \(not from the registry\)/.test(said), said);
+  run(app, 'npm', INSTALL);
+  run(app, 'npm', ['test'], { isolated: true, extraEnv: noCi });
+  run(app, 'npm', ['test'], { isolated: true, extraEnv: { CI: 'true' } });
+  check(`${name}: the generated app's npm test passes offline (snapshot written, then matched as in CI)`, fs.existsSync(path.join(app, '__snapshots__', 'main.test.ts.snap')));
+  const out = run(app, 'npm', ['run', 'synth'], { isolated: true }).output;
+  check(`${name}: the generated app's npm run synth passes offline with the validation plugin`, /Status\s+│ success/.test(out) && fs.existsSync(path.join(app, 'dist', 'gitlab-runner.k8s.yaml')), out);
+}
+const refused = run(jsApp, 'npx', ['cdk8s-gitlab-runner', 'init', path.join(scratch, 'init-flags')], { isolated: true, allowFailure: true });
+check('init refuses a non-empty folder with exit code 2 and a message', refused.status === 2 && refused.output.includes('exists and is not an empty folder: init never overwrites'), refused.output);
 
 fs.rmSync(scratch, { recursive: true, force: true });
 console.log(`consumer tests: ${checks} passed, 0 failed`);
