@@ -1,3 +1,5 @@
+// validateManifests and readManifests: the checks every validation entry point runs (npm run
+// validate, the cdk8s plugin, users' tests through `cdk8s-gitlab-runner/validation`).
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
