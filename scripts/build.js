@@ -11,7 +11,8 @@ const stamp = path.join(root, 'lib', '.tsbuildinfo');
 const sources = ['src', 'imports', 'examples', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 // Synthesized output (examples/*/dist) is not a source: regenerating it must not trigger a build.
 const notSources = new Set(['dist']);
-const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh'];
+// Files tsc does not emit: the shell scripts the constructs embed, and the ESM Monokle runner.
+const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh', 'src/validation/monokle.mjs'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);

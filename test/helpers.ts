@@ -64,7 +64,7 @@ export function renderConfig(template: string, secrets: Record<string, string>, 
   fs.mkdirSync(configDir);
   const script = path.join(__dirname, '..', 'src', 'runner', 'render-config.sh');
   const [command, args, PATH] = shell === 'busybox'
-    ? [busyboxPath()!, ['sh'], busyboxBin()]
+    ? [busyboxPath(), ['sh'], busyboxBin()]
     : ['/bin/sh', [], process.env.PATH];
   try {
     execFileSync(command, [...args, script, templateFile, configDir, secretsDir, ...Object.keys(secrets)], {
@@ -79,8 +79,28 @@ export function renderConfig(template: string, secrets: Record<string, string>, 
 /** The shells the render script is tested under: the system's (dash, mawk) and busybox's (as in the alpine runner image). */
 export type Shell = 'sh' | 'busybox';
 
-export function busyboxPath(): string | undefined {
-  return ['/usr/bin/busybox', '/bin/busybox'].find((p) => fs.existsSync(p));
+/** Where busybox is looked for: each folder of PATH, then /usr/bin and /bin. */
+export function busyboxCandidates(): string[] {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/bin', '/bin'];
+  return [...new Set(dirs.map((d) => path.join(d, 'busybox')))];
+}
+
+/**
+ * The busybox binary. The init scripts run under busybox sh and awk in the alpine images, so the
+ * tests run them there too, on every machine: a missing busybox fails the run and says how to
+ * get it, instead of skipping those tests.
+ */
+export function busyboxPath(candidates: string[] = busyboxCandidates()): string {
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    throw new Error([
+      `busybox not found (looked for ${candidates.join(', ')}).`,
+      'The render and bucket-provisioning scripts are tested under busybox sh and awk, as in the alpine images that run them.',
+      'Install it, then run npm test again: `sudo apt-get install busybox` (Debian, Ubuntu), `sudo dnf install busybox` (Fedora),',
+      '`apk add busybox` (Alpine), or put a busybox binary on PATH. CI installs it in .ci/run.',
+    ].join('\n'));
+  }
+  return found;
 }
 
 let busyboxDir: string | undefined;
@@ -93,7 +113,7 @@ function busyboxBin(): string {
 /** A fresh folder holding only the given busybox applets, to use as PATH. */
 export function busyboxBinWith(applets: string[]): string {
   const dir = tmpdir('busybox-');
-  for (const applet of applets) fs.symlinkSync(busyboxPath()!, path.join(dir, applet));
+  for (const applet of applets) fs.symlinkSync(busyboxPath(), path.join(dir, applet));
   return dir;
 }
 

@@ -17,7 +17,7 @@ export interface PolicyFinding {
  * the objects. Monokle is ESM-only, so it runs in a child node process.
  */
 export function policyFindings(objects: K8sObject[], privilegedNamespaces: string[] = []): PolicyFinding[] {
-  const script = path.join(__dirname, '..', 'validation', 'monokle.mjs');
+  const script = path.join(__dirname, '..', 'src', 'validation', 'monokle.mjs');
   const args = privilegedNamespaces.length ? ['--privileged', privilegedNamespaces.join(',')] : [];
   return JSON.parse(execFileSync(process.execPath, [script, ...args], { input: JSON.stringify(objects), stdio: ['pipe', 'pipe', 'inherit'] }).toString());
 }

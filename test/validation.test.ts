@@ -4,9 +4,8 @@ import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { ReferenceStack } from '../src/main';
-import { beyondSchema, Finding, ManifestObject, validateManifests } from '../src/validation';
+import { beyondSchema, Finding, ManifestObject, readManifests, validateManifests } from '../src/validation';
 import { tmpdir } from './helpers';
-import { KARPENTER_CRD } from './schema';
 
 /** A small valid app: restricted namespace, a hardened Deployment and a NetworkPolicy for it. */
 function baseline(): ManifestObject[] {
@@ -124,8 +123,8 @@ const beyond: Array<[string, (objs: ManifestObject[]) => void, Array<Partial<Fin
     [{ object: 'ConfigMap demo/gitlab-runner', path: 'runners.r.kubernetes.volumes.empty_dir.0.mount_path', message: 'build pod mount "/builds/cache" overlaps "/builds"' }]],
 ];
 
-const crdFiles = [KARPENTER_CRD];
-const violations = (objs: ManifestObject[]) => validateManifests(objs, { crdFiles }).filter((f) => !f.accepted);
+// No crdFiles: the CRDs of what the constructs emit (Karpenter's NodePool) are bundled.
+const violations = (objs: ManifestObject[]) => validateManifests(objs).filter((f) => !f.accepted);
 
 describe('validation: the rules beyond the schema (beyond-schema), defined once with the synth\'s', () => {
   test('GIVEN the valid baseline fixture THEN the rule finds nothing', () => {
@@ -174,15 +173,18 @@ describe('validation', () => {
     expect(stdout).toContain('3 objects, 2 violations, 0 accepted findings');
   });
 
-  test('WHEN `npm run validate` runs on dist/ THEN it exits 0', () => {
+  test('WHEN `npm run validate` runs on dist/ THEN it exits 0 and lists each accepted finding with its reason', () => {
     const out = execFileSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'validate.js')], { stdio: 'pipe' }).toString();
-    expect(out).toMatch(/\d+ objects, 0 violations/);
+    expect(out).toMatch(/\d+ objects, 0 violations, 6 accepted findings/);
+    expect(out).toContain('accepted  KBP104 StatefulSet gitlab-runner/gitlab-runner spec.template.spec.containers.0.securityContext.runAsUser: runs as the gitlab-runner image\'s own unprivileged user, uid 100');
   });
 });
 
 describe('cdk8s validation plugin (cdk8s.yaml `validations:`)', () => {
   const root = path.join(__dirname, '..');
   const cli = path.join(root, 'node_modules', '.bin', 'cdk8s');
+  // The plugin is loaded as users load it: compiled, from lib/.
+  beforeAll(() => require('../scripts/build').ensureBuilt());
 
   /** Runs the real `cdk8s synth` in a scratch project whose app emits `objects`, with our plugin. */
   function cdk8sSynth(objects: ManifestObject[]): { status: number; output: string } {
@@ -195,7 +197,7 @@ describe('cdk8s validation plugin (cdk8s.yaml `validations:`)', () => {
     ].join('\n'));
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), stringify({
       language: 'typescript', app: 'node app.js',
-      validations: [{ package: path.join(root, 'validation', 'cdk8s-plugin.js'), class: 'GitLabRunnerStackValidation', version: '0.0.0' }],
+      validations: [{ package: path.join(root, 'lib', 'src', 'validation', 'cdk8s-plugin.js'), class: 'GitLabRunnerStackValidation', version: '0.1.0' }],
     }));
     try {
       const out = execFileSync(cli, ['synth'], { cwd: dir, stdio: 'pipe', env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
@@ -214,9 +216,19 @@ describe('cdk8s validation plugin (cdk8s.yaml `validations:`)', () => {
     expect(output).toContain('Deployment demo/demo');
   });
 
-  test('GIVEN a valid app WHEN `cdk8s synth` runs THEN the plugin passes it', () => {
+  test('GIVEN a valid app WHEN `cdk8s synth` runs THEN the plugin passes it and says there is no violation', () => {
     const { status, output } = cdk8sSynth(baseline());
-    expect(output).toContain('success');
+    expect(output).toMatch(/Status +│ success/);
+    expect(output).toMatch(/Violations +│ none/);
+    expect(output).toMatch(/Accepted findings +│ none/);
+    expect(status).toBe(0);
+  });
+
+  test('GIVEN the reference stack WHEN `cdk8s synth` runs THEN the report lists each accepted finding with its reason', () => {
+    const { status, output } = cdk8sSynth(readManifests([path.join(root, 'dist')]));
+    expect(output).toMatch(/Objects checked +│ \d+/);
+    expect(output).toContain('KBP104 StatefulSet gitlab-runner/gitlab-runner spec.template.spec.containers.0.securityContext.runAsUser: runs as the gitlab-runner image\'s own unprivileged user');
+    expect(output).toContain('KBP107 Role gitlab-runner-builds/gitlab-runner-executor spec.rules.0.verbs: the Kubernetes executor creates build pods');
     expect(status).toBe(0);
   });
 });

@@ -1,8 +1,20 @@
 /** A manifest object as synthesized (plain JSON). */
 export interface ManifestObject {
+  /** `group/version`, or `v1` for the core group. */
   readonly apiVersion: string;
+  /** The object's kind. */
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> };
+  /** Name, namespace, labels and annotations. */
+  readonly metadata: {
+    /** The object's name. */
+    readonly name: string;
+    /** The object's namespace; absent for cluster-scoped objects. */
+    readonly namespace?: string;
+    /** Labels. */
+    readonly labels?: Record<string, string>;
+    /** Annotations. */
+    readonly annotations?: Record<string, string>;
+  };
   readonly [key: string]: any;
 }
 
@@ -22,18 +34,24 @@ export interface Finding {
   readonly accepted?: string;
 }
 
+/** `Kind namespace/name` (`-` for a cluster-scoped object), as findings name objects. */
 export function objectRef(o: ManifestObject): string {
   return `${o.kind} ${o.metadata?.namespace ?? '-'}/${o.metadata?.name}`;
 }
 
 /** A pod spec inside an object (Pod, workloads, Job, CronJob), with its path. */
 export interface PodTemplate {
+  /** The object holding the pod spec. */
   readonly owner: ManifestObject;
+  /** Dotted path of the pod spec inside `owner`. */
   readonly path: string;
+  /** The pods' labels. */
   readonly labels: Record<string, string>;
+  /** The pod spec. */
   readonly spec: any;
 }
 
+/** The pod specs an object holds: none for objects that run no pods. */
 export function podTemplates(o: ManifestObject): PodTemplate[] {
   if (o.kind === 'Pod') return [{ owner: o, path: 'spec', labels: o.metadata.labels ?? {}, spec: o.spec }];
   if (o.kind === 'CronJob') {

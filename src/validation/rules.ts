@@ -237,6 +237,7 @@ export const PROJECT_RULES = [
   networkPolicyCoverage, privilegedTaintIsolation, beyondSchema,
 ] as const;
 
+/** Findings of every rule of {@link PROJECT_RULES} over all objects. */
 export function projectFindings(objects: readonly ManifestObject[]): Finding[] {
   return PROJECT_RULES.flatMap((rule) => rule(objects));
 }

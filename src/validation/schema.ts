@@ -15,7 +15,8 @@ const MODEL_PACKAGES: Array<[RegExp, string]> = [
   [/.*/, 'kubernetes-models'],
 ];
 
-type Check = (o: ManifestObject) => string[];
+/** A schema check of one object: its error messages, none when it is valid. */
+export type Check = (o: ManifestObject) => string[];
 
 /** Validators from CRD files: `{ "<group>/<version>/<kind>": check }`. */
 export function crdChecks(crdFiles: readonly string[]): Record<string, Check> {

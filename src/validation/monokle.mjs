@@ -78,7 +78,7 @@ export async function monokleFindings(objects, { privilegedNamespaces = [] } = {
   return findings;
 }
 
-// CLI for tests and scripts: `node validation/monokle.mjs [--privileged ns,…] < objects.json`
+// CLI for tests and scripts: `node src/validation/monokle.mjs [--privileged ns,…] < objects.json`
 // prints the findings as JSON.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--privileged');
