@@ -30,47 +30,48 @@ export class ReferenceStack extends Chart {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const values = Values.of(this);
     this.manager = new GitLabRunnerManager(this, 'manager', {
-      gitlabUrl: Values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
-      concurrent: Values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
-      checkInterval: Duration.seconds(Values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
-      logLevel: Values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
-      image: Values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+      gitlabUrl: values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
+      concurrent: values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
+      checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
+      logLevel: values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
+      image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
     });
-    if (this.manager.metricsService) Values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
+    if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {
       rootCredentials: CacheCredentials.fromSecret('minio-root'),
       cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
-      bucketName: Values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
-      expiry: Duration.days(Values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
-      storageSize: Values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
+      bucketName: values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
+      expiry: Duration.days(values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
+      storageSize: values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
     });
-    Values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
-    this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
+    values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
+    this.manager.addRunner('default', runnerValues(values, 'default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
 
     this.pool = new KarpenterNodePool(this, 'privileged-pool', {
       taint: {
-        key: Values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
-        value: Values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),
+        key: values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
+        value: values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),
         effect: 'NoSchedule',
       },
       nodeLabel: {
-        key: Values.string('privileged.label.key', { default: 'dedicated', description: 'Label key privileged build pods select the pool by' }),
-        value: Values.string('privileged.label.value', { default: 'gitlab-privileged-builds', description: 'Label value privileged build pods select the pool by' }),
+        key: values.string('privileged.label.key', { default: 'dedicated', description: 'Label key privileged build pods select the pool by' }),
+        value: values.string('privileged.label.value', { default: 'gitlab-privileged-builds', description: 'Label value privileged build pods select the pool by' }),
       },
       nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
     });
     this.pool.addAdmissionGuard();
     const dind = this.manager.addDindRunner('dind', {
-      token: { secretName: Values.string('runners.dind.token.secretName', { default: 'gitlab-runner-dind-token', description: 'Secret holding the DinD runner\'s authentication token, in the manager namespace' }) },
+      token: { secretName: values.string('runners.dind.token.secretName', { default: 'gitlab-runner-dind-token', description: 'Secret holding the DinD runner\'s authentication token, in the manager namespace' }) },
       nodePool: this.pool,
       allowedServices: ['docker:*-dind'],
     }).useCache(this.cache);
     // One switch for everything privileged: the runner, its namespace (and Role), the pool, the guard.
     const privileged = 'Run the privileged Docker-in-Docker runner on its tainted node pool';
-    Values.toggle(dind, 'privileged.enabled', privileged);
-    Values.toggle(this.pool, 'privileged.enabled', privileged);
-    Values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
+    values.toggle(dind, 'privileged.enabled', privileged);
+    values.toggle(this.pool, 'privileged.enabled', privileged);
+    values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
   }
 
   /** What to do by hand around `kubectl apply`. */
@@ -80,26 +81,26 @@ export class ReferenceStack extends Chart {
 }
 
 /** A runner's options bound to `runners.<name>.*` values. */
-function runnerValues(name: string, secretName: string, buildNamespace: string) {
+function runnerValues(values: Values, name: string, secretName: string, buildNamespace: string) {
   const at = (p: string) => `runners.${name}.${p}`;
   const resources = (p: string, defaults: Resources, what: string): Resources => ({
     cpu: {
-      request: Values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
-      limit: Values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
+      request: values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
+      limit: values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
     },
     memory: {
-      request: Values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
-      limit: Values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
+      request: values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
+      limit: values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
     },
   });
   return {
     token: {
-      secretName: Values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
-      key: Values.string(at('token.key'), { default: 'runner-token', description: 'Key of the token in that Secret' }),
+      secretName: values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
+      key: values.string(at('token.key'), { default: 'runner-token', description: 'Key of the token in that Secret' }),
     },
-    buildNamespace: Values.string(at('buildNamespace'), { default: buildNamespace, description: `Namespace of runner "${name}"'s build pods` }),
-    image: Values.string(at('image'), { default: RUNNER_DEFAULTS.image, description: 'Default job image' }),
-    pollTimeout: Duration.seconds(Values.number(at('pollTimeout'), { default: RUNNER_DEFAULTS.pollTimeout.toSeconds(), description: 'Seconds to wait for a build pod to start (poll_timeout)' })),
+    buildNamespace: values.string(at('buildNamespace'), { default: buildNamespace, description: `Namespace of runner "${name}"'s build pods` }),
+    image: values.string(at('image'), { default: RUNNER_DEFAULTS.image, description: 'Default job image' }),
+    pollTimeout: Duration.seconds(values.number(at('pollTimeout'), { default: RUNNER_DEFAULTS.pollTimeout.toSeconds(), description: 'Seconds to wait for a build pod to start (poll_timeout)' })),
     buildResources: resources('resources.build', RUNNER_DEFAULTS.buildResources, 'Build container'),
     helperResources: resources('resources.helper', RUNNER_DEFAULTS.helperResources, 'Helper container'),
   };

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { Chart, Testing } from 'cdk8s';
-import { GitLabRunnerManager, HelmChart, resetValues, Values } from '../src';
+import { GitLabRunnerManager, HelmChart, Values } from '../src';
 import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
 import { parse } from 'smol-toml';
 import { helm, helmTemplate } from './helm';
@@ -143,12 +143,10 @@ describe('Helm chart of the reference stack', () => {
 });
 
 describe('Helm chart writer', () => {
-  afterEach(() => resetValues());
-
   test('GIVEN a user string holding "{{" THEN the chart prints it literally instead of running it', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.string('url', { default: 'https://gitlab.example.com', description: 'url' }) });
+    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.of(chart).string('url', { default: 'https://gitlab.example.com', description: 'url' }) });
     m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: 'hello {{ .Release.Name }}' }, podAnnotations: { note: '{{ not a template }}' } });
     const out = tmpdir();
     HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
@@ -161,7 +159,7 @@ describe('Helm chart writer', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
     const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com' });
-    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.string('greeting', { default: 'hello', description: 'g' }) } });
+    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.of(chart).string('greeting', { default: 'hello', description: 'g' }) } });
     const out = tmpdir();
     HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
     const values = path.join(tmpdir(), 'values.yaml');
@@ -171,20 +169,84 @@ describe('Helm chart writer', () => {
   });
 
   test('GIVEN a value declared twice with different defaults THEN it is an error', () => {
-    Values.string('x', { default: 'a', description: 'x' });
-    expect(() => Values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');
+    const values = Values.of(Testing.chart());
+    values.string('x', { default: 'a', description: 'x' });
+    expect(() => values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');
   });
 
   test('GIVEN a value whose default breaks the prop\'s rule THEN the synth-time check names it', () => {
     const chart = Testing.chart();
-    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.number('tooLow', { default: 0, description: 'c' }) }))
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.of(chart).number('tooLow', { default: 0, description: 'c' }) }))
       .toThrow('test/m: invalid concurrent 0 (default of Helm value "tooLow"): must be an integer >= 1');
   });
 
   test('GIVEN a prop Helm cannot recompute THEN binding it to a value is refused', () => {
     const chart = Testing.chart();
-    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.number('shutdown', { default: 30, description: 's' })) }))
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.of(chart).number('shutdown', { default: 30, description: 's' })) }))
       .toThrow('test/m: invalid shutdownTimeout "Values \\"shutdown\\"": cannot be a Helm value: terminationGracePeriodSeconds is computed from it');
+  });
+});
+
+describe('Helm API: values belong to an App, bad charts are refused before any file is written', () => {
+  const props = { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' };
+
+  test('GIVEN two Apps declaring one path with different defaults THEN each App renders its own default', () => {
+    const build = (url: string) => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'c');
+      new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.of(chart).string('gitlabUrl', { default: url, description: 'url' }) }).addRunner('default', { token: { secretName: 't' } });
+      return { app, chart };
+    };
+    const a = build('https://a.example.com');
+    const b = build('https://b.example.com');
+    expect(Values.of(a.app).all().map((v) => v.default)).toEqual(['https://a.example.com']);
+    expect(Values.of(b.app).all().map((v) => v.default)).toEqual(['https://b.example.com']);
+    expect(find(Testing.synth(a.chart) as K8sObject[], 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('url = "https://a.example.com"');
+    expect(find(Testing.synth(b.chart) as K8sObject[], 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('url = "https://b.example.com"');
+  });
+
+  test('GIVEN a token of another App WHEN written as a chart THEN it is refused and nothing is written', () => {
+    const other = Values.of(Testing.chart()).string('gitlabUrl', { default: 'https://x.example.com', description: 'url' });
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    new GitLabRunnerManager(chart, 'm', { gitlabUrl: other }).addRunner('default', { token: { secretName: 't' } });
+    const out = path.join(tmpdir(), 'chart');
+    expect(() => HelmChart.synth(app, out, props)).toThrow('Helm value "gitlabUrl" belongs to another App: declare it with Values.of(scope) in this App');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test.each([
+    ['runners.default', 'runners.default.image', 'Helm value "runners.default.image" clashes with "runners.default": "runners.default" cannot be both a value and the parent of "runners.default.image"'],
+    ['runners.default.image', 'runners.default', 'Helm value "runners.default" clashes with "runners.default.image": "runners.default" cannot be both a value and the parent of "runners.default.image"'],
+  ])('GIVEN value %s WHEN %s is declared THEN it is refused', (first, second, message) => {
+    const values = Values.of(Testing.chart());
+    values.string(first, { default: 'a', description: 'x' });
+    expect(() => values.string(second, { default: 'b', description: 'y' })).toThrow(message);
+  });
+
+  test.each([
+    ['version', '1.0', 'invalid Helm chart version "1.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', 'v1.0.0', 'invalid Helm chart version "v1.0.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', '01.0.0', 'invalid Helm chart version "01.0.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', '', 'invalid Helm chart version "": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['name', 'My_Chart', 'invalid Helm chart name "My_Chart": must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit'],
+    ['appVersion', ' ', 'invalid Helm chart appVersion " ": must be a non-empty string such as "18.9.0"'],
+  ])('GIVEN chart %s %j THEN it is refused before any file is written', (field, value, message) => {
+    const app = Testing.app();
+    new GitLabRunnerManager(new Chart(app, 'c'), 'm', { gitlabUrl: 'https://gitlab.example.com' }).addRunner('default', { token: { secretName: 't' } });
+    const out = path.join(tmpdir(), 'chart');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'an earlier file');
+    expect(() => HelmChart.synth(app, out, { ...props, [field]: value })).toThrow(message);
+    expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+  });
+
+  test.each([['1.2.3'], ['0.1.0-rc.1'], ['1.0.0+build.5']])('GIVEN chart version %s THEN helm accepts the chart', (version) => {
+    const app = Testing.app();
+    new GitLabRunnerManager(new Chart(app, 'c'), 'm', { gitlabUrl: 'https://gitlab.example.com' }).addRunner('default', { token: { secretName: 't' } });
+    const out = tmpdir();
+    HelmChart.synth(app, out, { ...props, version });
+    expect(helm('lint', '--strict', out)).toContain('0 chart(s) failed');
   });
 });
 

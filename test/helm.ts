@@ -32,7 +32,15 @@ export function helm(...args: string[]): string {
   }
 }
 
-/** `helm template` of a chart, parsed into objects (helm's `# Source:` comments dropped). */
+/**
+ * `helm template` of a chart, parsed into objects (helm's `# Source:` comments dropped) as
+ * Kubernetes decodes them: as YAML 1.1, where a plain `off` is a boolean.
+ */
 export function helmTemplate(chart: string, ...args: string[]): any[] {
-  return parseAllDocuments(helm('template', 'test', chart, ...args)).map((d) => d.toJS()).filter((o) => o && o.kind);
+  return parseYaml11(helm('template', 'test', chart, ...args));
+}
+
+/** Every object of a multi-document YAML text, decoded as YAML 1.1 (go-yaml v2, as Kubernetes and Helm do). */
+export function parseYaml11(text: string): any[] {
+  return parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o && o.kind);
 }

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Document, isMap, isScalar, Scalar, stringify as yamlStringify, visit } from 'yaml';
-import { concrete, inHelmMode, markNumbers, numberTokenEntries, togglesOf, Values, ValueDefinition } from './values';
+import { Document, isMap, isScalar, parse, Scalar, visit } from 'yaml';
+import { concrete, definitionOf, inHelmMode, markNumbers, numberTokenEntries, togglesOf, tokenKey, Values, ValueDefinition } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -51,20 +51,27 @@ export class HelmChart {
     new HelmChart(app, props).write(outdir);
   }
 
-  private constructor(private readonly app: App, private readonly props: HelmChartProps) {}
+  private readonly values: Values;
+
+  private constructor(private readonly app: App, private readonly props: HelmChartProps) {
+    checkChartProps(props);
+    this.values = Values.of(app);
+  }
 
   private write(outdir: string): void {
+    // Everything is checked and rendered before the folder is touched.
     const templates = inHelmMode(() => this.templates());
+    const values = this.values.all();
+    const files = new Map<string, string>(templates.map(([file, text]) => [path.join('templates', file), text]));
+    files.set('Chart.yaml', this.chartYaml());
+    files.set('values.yaml', valuesYaml(values));
+    files.set('values.schema.json', `${JSON.stringify(valuesSchema(values), undefined, 2)}\n`);
+    files.set('README.md', this.readme(values));
+    if (this.props.notes) files.set(path.join('templates', 'NOTES.txt'), this.props.notes);
+    files.set('.helmignore', '*.tgz\n');
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.mkdirSync(path.join(outdir, 'templates'), { recursive: true });
-    for (const [file, text] of templates) fs.writeFileSync(path.join(outdir, 'templates', file), text);
-    const values = Values.all();
-    fs.writeFileSync(path.join(outdir, 'Chart.yaml'), this.chartYaml());
-    fs.writeFileSync(path.join(outdir, 'values.yaml'), valuesYaml(values));
-    fs.writeFileSync(path.join(outdir, 'values.schema.json'), `${JSON.stringify(valuesSchema(values), undefined, 2)}\n`);
-    fs.writeFileSync(path.join(outdir, 'README.md'), this.readme(values));
-    if (this.props.notes) fs.writeFileSync(path.join(outdir, 'templates', 'NOTES.txt'), this.props.notes);
-    fs.writeFileSync(path.join(outdir, '.helmignore'), '*.tgz\n');
+    for (const [file, text] of files) fs.writeFileSync(path.join(outdir, file), text);
   }
 
   /** Every object as a template file, in synth order. */
@@ -83,12 +90,12 @@ export class HelmChart {
     }
     return entries.map(({ json, toggles }) => {
       const checksumSource = configMapFile(json, entries.map((e) => e.json), fileOf);
-      return [fileOf(json), wrap(toggles, renderTemplate(asHelmHook(json), checksumSource))];
+      return [fileOf(json), wrap(toggles, renderTemplate(this.values, asHelmHook(json), checksumSource))];
     });
   }
 
   private chartYaml(): string {
-    return yamlStringify({
+    return yaml11({
       apiVersion: 'v2',
       name: this.props.name,
       description: this.props.description,
@@ -97,7 +104,7 @@ export class HelmChart {
       appVersion: this.props.appVersion,
       kubeVersion: this.props.kubeVersion ?? '>=1.27.0-0',
       annotations: { 'generated-by': 'cdk8s-gitlab-runner' },
-    });
+    }).toString({ lineWidth: 0 });
   }
 
   private readme(values: readonly ValueDefinition[]): string {
@@ -150,17 +157,40 @@ function condition(toggles: readonly string[]): string {
   return refs.length === 1 ? refs[0] : `and ${refs.join(' ')}`;
 }
 
-const MARKER = /@@value:([a-zA-Z0-9.]+)@@/g;
-const WHOLE_MARKER = /^@@value:([a-zA-Z0-9.]+)@@$/;
+const MARKER = /@@value:([a-zA-Z0-9.]+#\d+)@@/g;
+const WHOLE_MARKER = /^@@value:([a-zA-Z0-9.]+#\d+)@@$/;
+
+// Chart.yaml rules Helm enforces at lint and package time: SemVer 2 versions, and a name Helm
+// can use as a folder and a release label.
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-((0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\+([0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*))?$/;
+const CHART_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Refuses props Helm would refuse, before anything is rendered or written. */
+function checkChartProps(props: HelmChartProps): void {
+  if (typeof props.name !== 'string' || !CHART_NAME.test(props.name) || props.name.length > 63) {
+    throw new Error(`invalid Helm chart name ${JSON.stringify(props.name)}: must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`);
+  }
+  if (typeof props.version !== 'string' || !SEMVER.test(props.version)) {
+    throw new Error(`invalid Helm chart version ${JSON.stringify(props.version)}: must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"`);
+  }
+  if (typeof props.appVersion !== 'string' || props.appVersion.trim() === '') {
+    throw new Error(`invalid Helm chart appVersion ${JSON.stringify(props.appVersion)}: must be a non-empty string such as "18.9.0"`);
+  }
+}
 
 /** One object as a Helm template. */
-function renderTemplate(json: any, checksumSource: string | undefined): string {
-  const numbers = new Map(numberTokenEntries());
-  const types = new Map(Values.all().map((v) => [v.path, v.type]));
+function renderTemplate(values: Values, json: any, checksumSource: string | undefined): string {
+  const own = (key: string): string => {
+    const def = definitionOf(key);
+    if (!def || !values.owns(def)) throw new Error(`Helm value "${key.split('#')[0]}" belongs to another App: declare it with Values.of(scope) in this App`);
+    return def.path;
+  };
+  const numbers = new Map(numberTokenEntries().map(([n, def]) => [n, tokenKey(def)]));
+  const types = new Map(values.all().map((v) => [v.path, v.type]));
   const expressions: string[] = [];
   const placeholder = (expr: string) => `__HELM_EXPRESSION_${expressions.push(expr) - 1}__`;
-  const ref = (p: string) => `.Values.${p}`;
-  const integer = (p: string) => (types.get(p) === 'integer' ? ' | int' : '');
+  const ref = (key: string) => `.Values.${own(key)}`;
+  const integer = (key: string) => (types.get(own(key)) === 'integer' ? ' | int' : '');
   // Typed for the slot: a bare number where the object holds a number, a quoted string where it
   // holds a string (even for a number value, e.g. an environment variable).
   const asNumber = (p: string) => `{{ ${ref(p)}${integer(p)} }}`;
@@ -169,7 +199,7 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   // quote, a backslash or a line break in the value stays inside that string.
   const asEmbedded = (p: string) => (integer(p) ? asNumber(p) : `{{ ${ref(p)} | toString | toJson | trimPrefix "\\"" | trimSuffix "\\"" }}`);
 
-  const doc = new Document(json);
+  const doc = yaml11(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
   const done = new WeakSet<Scalar>();
   const made = (value: string, type?: Scalar.Type) => {
@@ -193,7 +223,7 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
         // Multi-line text (config.toml, scripts, JSON): a literal block whose markers become
         // inline actions: a quoted marker is a whole TOML/JSON string, any other one raw text.
         const text = escapeBraces(marked)
-          .replace(/"@@value:([a-zA-Z0-9.]+)@@"/g, (_m, p) => asString(p))
+          .replace(/"@@value:([a-zA-Z0-9.]+#\d+)@@"/g, (_m, p) => asString(p))
           .replace(MARKER, (_m, p) => asEmbedded(p))
           .replace(/^@@if:([a-zA-Z0-9.,]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
           .replace(/^@@endif@@$/gm, '{{- end }}');
@@ -230,6 +260,39 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   return text;
 }
 
+/**
+ * A YAML document that writes for YAML 1.1 readers. Kubernetes and Helm decode YAML with go-yaml
+ * v2, a YAML 1.1 parser: a plain `off`, `y` or `0777` is a boolean or a number there, so a string
+ * field holding it is rejected (`MINIO_BROWSER: off`). Such strings are quoted.
+ */
+function yaml11(json: unknown): Document {
+  // Without the merge tag, whose `<<` the writer would print bare even when asked to quote it.
+  const doc = new Document(json, { version: '1.1', customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:merge') });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && decodesAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc;
+}
+
+// What go-yaml v2 resolves beyond the yaml package's 1.1 schema: Go's ParseInt with base 0
+// (`0o17`, `0b1`, `0x1F`, underscores), and the merge key.
+const GO_YAML_NUMBER = /^[-+]?(0[oO][0-7_]+|0[bB][01_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+([eE][-+]?[0-9]+)?)$/;
+
+/**
+ * Whether `s`, written as a plain scalar, would decode as anything but this string under YAML 1.1
+ * (Kubernetes, Helm) or 1.2 (other tools): such a string must be quoted.
+ */
+export function decodesAsNonString(s: string): boolean {
+  if (s === '' || s === '<<' || s === '=' || GO_YAML_NUMBER.test(s)) return true;
+  try {
+    return parse(s, { version: '1.1' }) !== s || parse(s) !== s;
+  } catch {
+    return true;
+  }
+}
+
 /** `{{` in literal text is Helm syntax: print it through a string action instead. */
 function escapeBraces(s: string): string {
   return s.replace(/\{\{/g, '{{ "{{" }}');
@@ -244,7 +307,7 @@ function valuesYaml(values: readonly ValueDefinition[]): string {
     for (const s of segments.slice(0, -1)) node = node[s] ??= {};
     node[segments[segments.length - 1]] = v.default;
   }
-  const doc = new Document(tree);
+  const doc = yaml11(tree);
   for (const v of values) {
     const segments = v.path.split('.');
     const parent = segments.length > 1 ? doc.getIn(segments.slice(0, -1)) : doc.contents;
