@@ -118,7 +118,8 @@ export function secretKey(scope: IConstruct, field: string, value: string): stri
 
 /** A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`. */
 export function quantity(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: QUANTITY.source });
+  // As a Helm value, a number is a quantity too (`cpu: 4`), as Kubernetes takes it.
+  track(scope, value, { type: ['string', 'number'], pattern: QUANTITY.source, minimum: 0 });
   const c = concrete(value);
   if (typeof c !== 'string' || !QUANTITY.test(c)) {
     invalid(scope, field, value, 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)');
@@ -220,7 +221,7 @@ export function quantityValue(value: string): number {
  * e.g. a PVC size or a bucket quota.
  */
 export function storageSize(scope: IConstruct, field: string, value: string, min?: string): string {
-  track(scope, value, { pattern: QUANTITY.source });
+  track(scope, value, { type: ['string', 'integer'], pattern: QUANTITY.source, minimum: 1 });
   const bytes = quantityValue(concrete(value));
   const ok = Number.isFinite(bytes) && Number.isInteger(bytes) && bytes > 0 && (min === undefined || bytes >= quantityValue(min));
   if (!ok) {

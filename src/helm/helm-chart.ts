@@ -2,7 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Document, isMap, isScalar, parse, Scalar, visit } from 'yaml';
-import { concrete, definitionOf, inHelmMode, markNumbers, numberTokenEntries, togglesOf, tokenKey, Values, ValueDefinition } from './values';
+import { describeValue } from '../common/errors';
+import { HELM_HELPERS, Operand, RecordedRule, rulesOf } from '../common/rules';
+import { concrete, definitionOf, hasValues, inHelmMode, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -15,8 +17,9 @@ export interface HelmChartProps {
   /** One-line description. */
   readonly description: string;
   /**
-   * Kubernetes versions the chart supports.
-   * @default '>=1.27.0-0'
+   * Kubernetes versions the chart supports, a `>=` constraint. Refused when it admits versions
+   * that lack an API the chart uses (e.g. `>=1.27.0-0` with a ValidatingAdmissionPolicy, GA in 1.30).
+   * @default - the oldest version that serves every API the chart uses, at least '>=1.27.0-0'
    */
   readonly kubeVersion?: string;
   /**
@@ -52,6 +55,7 @@ export class HelmChart {
   }
 
   private readonly values: Values;
+  private kubeVersion = '>=1.27.0-0';
 
   private constructor(private readonly app: App, private readonly props: HelmChartProps) {
     checkChartProps(props);
@@ -63,6 +67,12 @@ export class HelmChart {
     const templates = inHelmMode(() => this.templates());
     const values = this.values.all();
     const files = new Map<string, string>(templates.map(([file, text]) => [path.join('templates', file), text]));
+    const rules = rulesOf(this.app);
+    if (rules.length) {
+      files.set(path.join('templates', 'validate.yaml'), this.rulesTemplate(rules));
+      const helpers = [...new Set(rules.flatMap((r) => r.predicate.helpers ?? []))].sort();
+      if (helpers.length) files.set(path.join('templates', '_cdk8s-gitlab-runner.tpl'), `${helpers.map((h) => HELM_HELPERS[h]).join('\n')}\n`);
+    }
     files.set('Chart.yaml', this.chartYaml());
     files.set('values.yaml', valuesYaml(values));
     files.set('values.schema.json', `${JSON.stringify(valuesSchema(values), undefined, 2)}\n`);
@@ -81,6 +91,7 @@ export class HelmChart {
     if (errors.length) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
 
     const entries = this.app.charts.flatMap((chart) => objectsOf(chart));
+    this.kubeVersion = kubeVersionFor(entries.map((e) => e.json), this.props.kubeVersion);
     const files = new Map<string, string>();
     const fileOf = (o: any) => `${o.kind.toLowerCase()}-${concrete(o.metadata.namespace ?? 'cluster')}-${concrete(o.metadata.name)}.yaml`;
     for (const { json } of entries) {
@@ -94,6 +105,67 @@ export class HelmChart {
     });
   }
 
+  /**
+   * The rules over several props (src/common/rules.ts) as template `fail`s, so `helm template`
+   * and `helm install` refuse what the synth refuses, with the synth's message.
+   */
+  private rulesTemplate(rules: readonly RecordedRule[]): string {
+    const lines = ['{{- /* Rules the values schema cannot hold, from the same definitions as the TypeScript checks. */}}'];
+    for (const rule of rules) {
+      const exprs = rule.operands.map((o) => this.operandExpression(o));
+      const blame = rule.operands[rule.blame] && hasToken(rule.operands[rule.blame]) ? rule.blame : rule.operands.findIndex(hasToken);
+      const others = rule.operands.map((o, i) => ({ o, i })).filter(({ i }) => i !== blame);
+      const blamed = rule.operands[blame];
+      const args: string[] = [];
+      const sentinel = (i: number) => `\u0000${i}\u0000`;
+      const allowed = rule.allowed[blame](...others.map((_, i) => sentinel(i)));
+      const texts = [this.operandText(blamed), ...others.map(({ o }) => ({ ...this.operandText(o), format: `${o.field} ${this.operandText(o).format}` }))];
+      const format = `${(blamed.scope ?? rule.scope).node.path}: invalid ${blamed.field} \u0000T\u0000: ${allowed}`
+        .replace(/%/g, '%%')
+        .replace(/\u0000(T|\d+)\u0000/g, (_m, i) => {
+          const t = i === 'T' ? texts[0] : texts[Number(i) + 1];
+          args.push(...t.args);
+          return t.format;
+        });
+      const broken = `not (${rule.predicate.helm(...exprs)})`;
+      const toggles = [...new Set([rule.scope, ...rule.guards].flatMap((c) => togglesOf(c)))];
+      const guard = toggles.length ? `and (${condition(toggles)}) (${broken})` : broken;
+      lines.push(`{{- if ${guard} }}`, `{{- fail (printf ${JSON.stringify(format)} ${args.join(' ')}) }}`, '{{- end }}');
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** A Go expression that yields an operand's value. */
+  private operandExpression(o: Operand): string {
+    const value = o.value;
+    const def = valueOf(value);
+    if (def) return `.Values.${this.ownPath(def)}`;
+    if (typeof value === 'string' && hasValues(value)) {
+      const args: string[] = [];
+      const format = markNumbers(value).split(MARKER).map((part, i) => {
+        if (i % 2 === 0) return part.replace(/%/g, '%%');
+        args.push(`.Values.${this.ownPath(definitionOf(part)!)}`);
+        return '%v';
+      }).join('');
+      return `(printf ${JSON.stringify(format)} ${args.join(' ')})`;
+    }
+    return JSON.stringify(concrete(value));
+  }
+
+  /** The text of an operand's value in a message: a printf format piece and its arguments. */
+  private operandText(o: Operand): { format: string; args: string[] } {
+    const def = valueOf(o.value);
+    if (!hasToken(o)) return { format: describeValue(o.unit === undefined ? o.value : `${concrete(o.value)}${o.unit}`).replace(/%/g, '%%'), args: [] };
+    const expr = this.operandExpression(o);
+    const shown = o.unit === undefined ? `(${expr} | toJson)` : `(printf "%v${o.unit}" ${expr} | toJson)`;
+    return { format: def ? `%s (Helm value "${def.path}")` : '%s (with Helm values)', args: [shown] };
+  }
+
+  private ownPath(def: ValueDefinition): string {
+    if (!this.values.owns(def)) throw new Error(`Helm value "${def.path}" belongs to another App: declare it with Values.of(scope) in this App`);
+    return def.path;
+  }
+
   private chartYaml(): string {
     return yaml11({
       apiVersion: 'v2',
@@ -102,7 +174,7 @@ export class HelmChart {
       type: 'application',
       version: this.props.version,
       appVersion: this.props.appVersion,
-      kubeVersion: this.props.kubeVersion ?? '>=1.27.0-0',
+      kubeVersion: this.kubeVersion,
       annotations: { 'generated-by': 'cdk8s-gitlab-runner' },
     }).toString({ lineWidth: 0 });
   }
@@ -148,6 +220,10 @@ function configMapFile(json: any, all: any[], fileOf: (o: any) => string): strin
   return cm ? fileOf(cm) : undefined;
 }
 
+function hasToken(o: Operand): boolean {
+  return hasValues(o.value);
+}
+
 function wrap(toggles: string[], text: string): string {
   return toggles.length ? `{{- if ${condition(toggles)} }}\n${text}{{- end }}\n` : text;
 }
@@ -164,6 +240,25 @@ const WHOLE_MARKER = /^@@value:([a-zA-Z0-9.]+#\d+)@@$/;
 // can use as a folder and a release label.
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-((0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\+([0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*))?$/;
 const CHART_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+// The Kubernetes minor version that first serves an API (GA), for APIs newer than the 1.27 floor.
+const API_SINCE: Record<string, number> = {
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': 30,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': 30,
+};
+
+/** Chart.yaml `kubeVersion`: the oldest minor that serves every API of `objects`; a given one may not be older. */
+function kubeVersionFor(objects: any[], given: string | undefined): string {
+  const needed = Math.max(27, ...objects.map((o) => API_SINCE[`${o.apiVersion} ${o.kind}`] ?? 0));
+  const why = objects.find((o) => API_SINCE[`${o.apiVersion} ${o.kind}`] === needed);
+  if (given === undefined) return `>=1.${needed}.0-0`;
+  const m = /^>=\s*v?1\.(\d+)(\.\d+)?(-0)?$/.exec(given);
+  if (!m) throw new Error(`invalid Helm chart kubeVersion ${JSON.stringify(given)}: must be a ">=" constraint such as ">=1.${needed}.0-0"`);
+  if (Number(m[1]) < needed) {
+    throw new Error(`invalid Helm chart kubeVersion ${JSON.stringify(given)}: the chart holds ${why.apiVersion} ${why.kind} ${why.metadata?.name}, served from Kubernetes 1.${needed}: use ">=1.${needed}.0-0"`);
+  }
+  return given;
+}
 
 /** Refuses props Helm would refuse, before anything is rendered or written. */
 function checkChartProps(props: HelmChartProps): void {
@@ -333,7 +428,10 @@ function valuesSchema(values: readonly ValueDefinition[]): object {
       node = node.properties[s];
     }
     const leaf = segments[segments.length - 1];
-    node.properties[leaf] = { type: v.type, description: v.description, default: v.default, ...v.schema };
+    // Bounds on every number: Helm's `int` wraps a float beyond int64 (`1e20` becomes negative),
+    // and the synth holds numbers to what a double represents exactly.
+    const bounds = v.type === 'integer' || v.type === 'number' ? { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER } : {};
+    node.properties[leaf] = { type: v.type, description: v.description, default: v.default, ...bounds, ...v.schema };
     node.required.push(leaf);
   }
   return root;
