@@ -5,7 +5,7 @@ import { Chart, Testing } from 'cdk8s';
 import { GitLabRunnerManager, HelmChart, Values } from '../src';
 import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
 import { parse } from 'smol-toml';
-import { helm, helmTemplate } from './helm';
+import { helm, helmNotes, helmTemplate } from './helm';
 import { find, K8sObject, tmpdir } from './helpers';
 import { validateObject } from './schema';
 
@@ -118,6 +118,39 @@ describe('Helm chart of the reference stack', () => {
 
   test.each(sets)('WHEN --set %s THEN the expected field changes', (set, check) => {
     check(helmTemplate(chart, '--set', set));
+  });
+
+  test('THEN NOTES.txt names every Secret the default install reads, in its namespace, with its keys', () => {
+    expect(helmNotes(chart)).toBe([
+      'GitLab Runner manager test is installed.',
+      '',
+      'Next steps:',
+      '1. Create each runner in GitLab (Settings > CI/CD > Runners) and store its glrt- token:',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-token --from-literal=runner-token=glrt-…',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-dind-token --from-literal=runner-token=glrt-…',
+      '2. Create the MinIO cache\'s keys: its root user, and the bucket-scoped user the runners sign with',
+      '   (the same keys in the cache\'s namespace and in the manager\'s):',
+      '   kubectl -n gitlab-runner-cache create secret generic minio-root --from-literal=rootUser=… --from-literal=rootPassword=…',
+      '   kubectl -n gitlab-runner-cache create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…',
+      'Then watch the manager start:',
+      '   kubectl -n gitlab-runner rollout status statefulset/gitlab-runner',
+    ].join('\n'));
+  });
+
+  test.each([
+    ['privileged.enabled=false', (n: string) => {
+      expect(n).not.toContain('gitlab-runner-dind-token');
+      expect(n).toContain('minio-root');
+    }],
+    ['cache.enabled=false', (n: string) => {
+      expect(n).not.toMatch(/minio-root|gitlab-runner-cache|MinIO/);
+      expect(n).toContain('gitlab-runner-dind-token');
+    }],
+    ['runners.default.token.key=token', (n: string) => expect(n).toContain('secret generic gitlab-runner-token --from-literal=token=glrt-…')],
+    ['runners.dind.token.secretName=dind', (n: string) => expect(n).toContain('secret generic dind --from-literal=runner-token=glrt-…')],
+  ])('WHEN --set %s THEN NOTES.txt follows', (set, check) => {
+    check(helmNotes(chart, '--set', set));
   });
 
   test('WHEN a config value changes THEN the pod checksum changes (pods roll)', () => {

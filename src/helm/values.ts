@@ -192,6 +192,14 @@ export function concrete<T>(x: T): T {
   return x;
 }
 
+/**
+ * Text for a Helm template that is not YAML (NOTES.txt): each token as `{{ .Values.<path> }}`.
+ * Template actions written by the caller are kept.
+ */
+export function templateText(x: string): string {
+  return markNumbers(x).replace(MARKER, (_m, k) => `{{ .Values.${DEFINITIONS.get(k)!.path} }}`);
+}
+
 /** {@link concrete} through arrays and objects, keys included. */
 export function concreteDeep<T>(x: T): T {
   if (Array.isArray(x)) return x.map(concreteDeep) as T;
