@@ -99,6 +99,17 @@ describe('rules over several props in the Helm chart: helm template refuses with
       `${P}: invalid buildNamespace "gitlab-runner-privileged-builds" ${HV('buildNamespace')}: privileged runners build there (Pod Security "privileged"): dind; unprivileged runners need another namespace`],
   ];
 
+  const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address';
+  const RESERVED = 'must not use a reserved prefix (kubernetes.io/ and *.kubernetes.io/, k8s.io/ and *.k8s.io/, karpenter.sh/ and *.karpenter.sh/): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"';
+  refused.push(
+    [['cache.bucketName=ci..cache'], `gitlab-runner/cache: invalid bucketName "ci..cache" (Helm value "cache.bucketName"): ${BUCKET}`],
+    [['cache.bucketName=ci.-cache'], `gitlab-runner/cache: invalid bucketName "ci.-cache" (Helm value "cache.bucketName"): ${BUCKET}`],
+    [['cache.bucketName=10.0.0.1'], `gitlab-runner/cache: invalid bucketName "10.0.0.1" (Helm value "cache.bucketName"): ${BUCKET}`],
+    [['privileged.taint.key=kubernetes.io/ci'], `gitlab-runner/privileged-pool: invalid taint.key "kubernetes.io/ci" (Helm value "privileged.taint.key"): ${RESERVED}`],
+    [['privileged.taint.key=node.kubernetes.io/ci'], `gitlab-runner/privileged-pool: invalid taint.key "node.kubernetes.io/ci" (Helm value "privileged.taint.key"): ${RESERVED}`],
+    [['privileged.label.key=karpenter.sh/pool'], `gitlab-runner/privileged-pool: invalid nodeLabel.key "karpenter.sh/pool" (Helm value "privileged.label.key"): ${RESERVED}`],
+  );
+
   test.each(refused)('WHEN --set %s THEN helm template fails with the synth message', (sets, message) => {
     expect(() => helm('template', 'test', chart, ...sets.flatMap((s) => ['--set', s]))).toThrow(`: ${message}\n`);
   });
@@ -108,6 +119,9 @@ describe('rules over several props in the Helm chart: helm template refuses with
     [['runners.default.resources.build.memory.request=2048Mi'], 'a request equal to its limit in other units'],
     [['runners.default.buildNamespace=gitlab-runner-cache', 'cache.enabled=false'], 'the cache namespace, with the cache off'],
     [['runners.default.buildNamespace=gitlab-runner-privileged-builds', 'privileged.enabled=false'], 'the privileged namespace, with the privileged runner off'],
+    [['cache.bucketName=ci..cache', 'cache.enabled=false'], 'a bad bucket name, with the cache off'],
+    [['privileged.taint.key=example.com/pool'], 'a key of your own domain'],
+    [['cache.bucketName=ci.cache-1'], 'a dotted bucket name'],
   ])('WHEN --set %s (%s) THEN it renders', (sets) => {
     expect(helmTemplate(chart, ...sets.flatMap((s) => ['--set', s])).length).toBeGreaterThan(10);
   });

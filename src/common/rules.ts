@@ -181,3 +181,8 @@ export function requireDistinctNamespaces(scope: IConstruct, first: Operand, sec
     guards,
   });
 }
+
+/** A single prop that must not match `pattern` (RE2-compatible), where a JSON schema cannot say it. */
+export function requireNotMatching(scope: IConstruct, field: string, value: unknown, pattern: RegExp, allowed: string): void {
+  requireRule(scope, { predicate: PREDICATES.notMatching(pattern), operands: [{ field, value }], allowed: [() => allowed] });
+}

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/values';
 import { invalid, redact, withContext } from './errors';
+import { requireNotMatching } from './rules';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -233,11 +234,14 @@ export function storageSize(scope: IConstruct, field: string, value: string, min
 /** An S3 bucket name. */
 export function bucketName(scope: IConstruct, field: string, value: string): string {
   track(scope, value, { pattern: S3_BUCKET.source, minLength: 3, maxLength: 63 });
+  const allowed = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address';
   const c = concrete(value);
   if (typeof c !== 'string' || !S3_BUCKET.test(c) || c.includes('..') || c.includes('.-')
     || c.includes('-.') || IPV4.test(c)) {
-    invalid(scope, field, value, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address');
+    invalid(scope, field, value, allowed);
   }
+  // What the schema's pattern cannot say, as a rule the Helm chart also holds.
+  requireNotMatching(scope, field, value, new RegExp(`\\.\\.|\\.-|-\\.|${IPV4.source}`), allowed);
   return value;
 }
 
@@ -401,9 +405,12 @@ export function unreservedKey(scope: IConstruct, field: string, value: string, e
   const c = concrete(value);
   const prefix = c.includes('/') ? c.split('/')[0] : undefined;
   const reserved = [...KUBERNETES_RESERVED_DOMAINS, ...extra];
+  const allowed = `must not use a reserved prefix (${reserved.map((d) => `${d}/ and *.${d}/`).join(', ')}): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"`;
   if (prefix !== undefined && reserved.some((d) => prefix === d || prefix.endsWith(`.${d}`))) {
-    invalid(scope, field, value, `must not use a reserved prefix (${reserved.map((d) => `${d}/ and *.${d}/`).join(', ')}): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"`);
+    invalid(scope, field, value, allowed);
   }
+  // The same rule in the Helm chart, for a key that is a Helm value.
+  requireNotMatching(scope, field, value, new RegExp(`^([^/]*\\.)?(${reserved.map((d) => d.replace(/\./g, '\\.')).join('|')})/`), allowed);
   return value;
 }
 
