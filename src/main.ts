@@ -2,7 +2,10 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
+import { dnsLabel } from './common/validate';
 import { templateText, togglesOf, Values } from './helm/values';
+import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
+import { PROFILE_DEFAULTS } from './runner/profiles';
 import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
 
 /**
@@ -31,7 +34,15 @@ export class ReferenceStack extends Chart {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const values = Values.of(this);
+    // Release-aware: a second release in the same cluster sets its own prefix and namespace, and
+    // every name it creates (namespaces, the pool, the guard) differs from the first one's.
+    const prefix = values.string('namePrefix', { default: MANAGER_DEFAULTS.name, description: 'Name of the runner manager, and the prefix of the cache and privileged build namespaces' });
+    // The longest name made from the prefix is the privileged build namespace: the schema holds
+    // the prefix to what keeps that one a DNS label.
+    dnsLabel(this, 'namePrefix', prefix, 63 - PROFILE_DEFAULTS.dind.buildNamespaceSuffix.length);
     this.manager = new GitLabRunnerManager(this, 'manager', {
+      name: prefix,
+      namespace: values.string('namespace', { default: MANAGER_DEFAULTS.namespace, description: 'Namespace of the runner manager' }),
       gitlabUrl: values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
       concurrent: values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
       checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
@@ -40,6 +51,7 @@ export class ReferenceStack extends Chart {
     });
     if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {
+      namespace: `${prefix}-cache`,
       rootCredentials: CacheCredentials.fromSecret('minio-root'),
       cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
       bucketName: values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
@@ -50,6 +62,7 @@ export class ReferenceStack extends Chart {
     this.manager.addRunner('default', runnerValues(values, 'default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
 
     this.pool = new KarpenterNodePool(this, 'privileged-pool', {
+      name: values.string('privileged.poolName', { default: NODE_POOL_DEFAULTS.name, description: 'Name of the privileged NodePool (cluster-scoped; its admission guard is <name>-guard)' }),
       taint: {
         key: values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
         value: values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),

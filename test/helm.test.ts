@@ -153,6 +153,28 @@ describe('Helm chart of the reference stack', () => {
     check(helmNotes(chart, '--set', set));
   });
 
+  // A second release in the same cluster: its own prefix, namespace, build namespace and pool.
+  const SECOND = ['namePrefix=team-b', 'namespace=team-b', 'runners.default.buildNamespace=team-b-builds', 'privileged.poolName=team-b-privileged', 'privileged.taint.value=team-b-privileged', 'privileged.label.value=team-b-privileged'];
+
+  test('GIVEN two releases in one cluster, the second with its own namePrefix, namespace, build namespace and pool THEN no object of one is an object of the other', () => {
+    const first = helmTemplate(chart);
+    const second = helmTemplate(chart, ...SECOND.flatMap((x) => ['--set', x]));
+    expect(second.length).toBe(first.length);
+    const firstKeys = new Set(first.map(key));
+    expect(second.map(key).filter((k) => firstKeys.has(k))).toEqual([]);
+    expect(second.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual(['team-b', 'team-b-builds', 'team-b-cache', 'team-b-privileged-builds']);
+    const toml = parse(find(second, 'ConfigMap', 'team-b', 'team-b').data['config.template.toml']) as any;
+    expect(toml.runners.map((r: any) => r.kubernetes.namespace)).toEqual(['team-b-builds', 'team-b-privileged-builds']);
+    expect(find(second, 'StatefulSet', 'team-b', 'team-b').spec.template.spec.serviceAccountName).toBe('team-b');
+    expect(find(second, 'RoleBinding', 'team-b-executor', 'team-b-builds').subjects).toEqual([{ kind: 'ServiceAccount', name: 'team-b', namespace: 'team-b' }]);
+    expect(helmNotes(chart, ...SECOND.flatMap((x) => ['--set', x]))).toContain('kubectl -n team-b rollout status statefulset/team-b');
+  });
+
+  test('WHEN namePrefix is longer than keeps "<prefix>-privileged-builds" a DNS label THEN the schema refuses it', () => {
+    expect(() => helm('template', 'test', chart, '--set', `namePrefix=${'a'.repeat(46)}`)).toThrow('namePrefix: String length must be less than or equal to 45');
+    expect(helmTemplate(chart, '--set', `namePrefix=${'a'.repeat(45)}`).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toContain(`${'a'.repeat(45)}-privileged-builds`);
+  });
+
   test('WHEN a config value changes THEN the pod checksum changes (pods roll)', () => {
     const checksum = (objs: any[]) => sts(objs).spec.template.metadata.annotations['checksum/config'];
     const base = checksum(helmTemplate(chart));

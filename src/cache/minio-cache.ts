@@ -6,6 +6,7 @@ import { dnsEgress, tcpPorts } from '../common/network-policy';
 import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { requireDistinctNamespaces } from '../common/rules';
+import { concrete } from '../helm/values';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
@@ -555,7 +556,8 @@ export class MinioCache extends Construct implements IRunnerCache {
   }
 
   private networkPolicySpec(): k8s.NetworkPolicySpec {
-    const buildNamespaces = [...new Set(this.clientList.map((c) => c.buildNamespace))].sort();
+    // Sorted by what they stand for: a namespace may be a Helm value (its token text sorts otherwise).
+    const buildNamespaces = [...new Set(this.clientList.map((c) => c.buildNamespace))].sort((a, b) => concrete(a).localeCompare(concrete(b)));
     const distributed = this.mode === 'distributed';
     const from: k8s.NetworkPolicyPeer[] = [
       // Build pods (they carry job.runner.gitlab.com/pod) of the runners wired to this cache,

@@ -113,7 +113,9 @@ export class HelmChart {
     const lines = ['{{- /* Rules the values schema cannot hold, from the same definitions as the TypeScript checks. */}}'];
     for (const rule of rules) {
       const exprs = rule.operands.map((o) => this.operandExpression(o));
-      const blame = rule.operands[rule.blame] && hasToken(rule.operands[rule.blame]) ? rule.blame : rule.operands.findIndex(hasToken);
+      // Blame what the user set: a whole Helm value before a name made from one.
+      const whole = (o: Operand) => valueOf(o.value) !== undefined;
+      const blame = [whole, hasToken].map((f) => (f(rule.operands[rule.blame]) ? rule.blame : rule.operands.findIndex(f))).find((i) => i >= 0)!;
       const others = rule.operands.map((o, i) => ({ o, i })).filter(({ i }) => i !== blame);
       const blamed = rule.operands[blame];
       const args: string[] = [];

@@ -212,7 +212,14 @@ export function concreteDeep<T>(x: T): T {
 /** Records schema keywords for the value behind a whole token (no-op for plain values). */
 export function constrain(x: unknown, schema: Record<string, unknown>): void {
   const def = valueOf(x);
-  if (def) Object.assign(def.schema, schema);
+  if (!def) return;
+  // A value checked by several validators keeps the tightest bounds of all of them.
+  for (const [k, v] of Object.entries(schema)) {
+    const had = def.schema[k];
+    if (typeof had === 'number' && typeof v === 'number' && (k === 'maxLength' || k === 'maximum')) def.schema[k] = Math.min(had, v);
+    else if (typeof had === 'number' && typeof v === 'number' && (k === 'minLength' || k === 'minimum')) def.schema[k] = Math.max(had, v);
+    else def.schema[k] = v;
+  }
 }
 
 /** The toggle paths that switch `scope` on, from the innermost out. */
