@@ -43,9 +43,15 @@ export interface HelmChartProps {
  * template. A pod template's `checksum/config` annotation becomes Helm's own hash of the
  * rendered ConfigMap of the same name, so `--set` of a config value rolls the pods.
  *
+ * Every document is written for YAML 1.1 readers (Kubernetes, Helm): a string that would decode
+ * as a boolean, number or null there (`off`, `y`, `0777`) is quoted. Rules over several props
+ * that involve a value (src/common/rules.ts) become template `fail`s in `templates/validate.yaml`
+ * with the synth's message. Bad chart props, value paths and values of another App are refused
+ * before the folder is touched.
+ *
  * @example
  * const app = new App();
- * new MyStack(app, 'stack'); // props bound with Values.string() / Values.number()
+ * new MyStack(app, 'stack'); // props bound with Values.of(scope).string() / .number()
  * HelmChart.synth(app, 'charts/my-stack', { name: 'my-stack', version: '0.1.0', appVersion: '18.9.0', description: 'CI runners' });
  */
 export class HelmChart {
