@@ -23,7 +23,7 @@ export * from './cache/bucket-provisioning-job';
 export * from './cache/minio-cache';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
-export { Values, resetValues } from './helm/values';
+export { Values } from './helm/values';
 export type { ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';

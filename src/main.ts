@@ -2,7 +2,10 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
-import { Values } from './helm/values';
+import { dnsLabel } from './common/validate';
+import { templateText, togglesOf, Values } from './helm/values';
+import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
+import { PROFILE_DEFAULTS } from './runner/profiles';
 import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
 
 /**
@@ -30,47 +33,58 @@ export class ReferenceStack extends Chart {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    const values = Values.of(this);
+    // Release-aware: a second release in the same cluster sets its own prefix and namespace, and
+    // every name it creates (namespaces, the pool, the guard) differs from the first one's.
+    const prefix = values.string('namePrefix', { default: MANAGER_DEFAULTS.name, description: 'Name of the runner manager, and the prefix of the cache and privileged build namespaces' });
+    // The longest name made from the prefix is the privileged build namespace: the schema holds
+    // the prefix to what keeps that one a DNS label.
+    dnsLabel(this, 'namePrefix', prefix, 63 - PROFILE_DEFAULTS.dind.buildNamespaceSuffix.length);
     this.manager = new GitLabRunnerManager(this, 'manager', {
-      gitlabUrl: Values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
-      concurrent: Values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
-      checkInterval: Duration.seconds(Values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
-      logLevel: Values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
-      image: Values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+      name: prefix,
+      namespace: values.string('namespace', { default: MANAGER_DEFAULTS.namespace, description: 'Namespace of the runner manager' }),
+      gitlabUrl: values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab instance (https)' }),
+      concurrent: values.number('concurrent', { default: MANAGER_DEFAULTS.concurrent, description: 'Most jobs all runners run at once (concurrent)' }),
+      checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
+      logLevel: values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
+      image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
     });
-    if (this.manager.metricsService) Values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
+    if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {
+      namespace: `${prefix}-cache`,
       rootCredentials: CacheCredentials.fromSecret('minio-root'),
       cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
-      bucketName: Values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
-      expiry: Duration.days(Values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
-      storageSize: Values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
+      bucketName: values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
+      expiry: Duration.days(values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
+      storageSize: values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
     });
-    Values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
-    this.manager.addRunner('default', runnerValues('default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
+    values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
+    this.manager.addRunner('default', runnerValues(values, 'default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);
 
     this.pool = new KarpenterNodePool(this, 'privileged-pool', {
+      name: values.string('privileged.poolName', { default: NODE_POOL_DEFAULTS.name, description: 'Name of the privileged NodePool (cluster-scoped; its admission guard is <name>-guard)' }),
       taint: {
-        key: Values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
-        value: Values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),
+        key: values.string('privileged.taint.key', { default: 'dedicated', description: 'Taint key of the privileged node pool' }),
+        value: values.string('privileged.taint.value', { default: 'gitlab-privileged-builds', description: 'Taint value of the privileged node pool (NoSchedule)' }),
         effect: 'NoSchedule',
       },
       nodeLabel: {
-        key: Values.string('privileged.label.key', { default: 'dedicated', description: 'Label key privileged build pods select the pool by' }),
-        value: Values.string('privileged.label.value', { default: 'gitlab-privileged-builds', description: 'Label value privileged build pods select the pool by' }),
+        key: values.string('privileged.label.key', { default: 'dedicated', description: 'Label key privileged build pods select the pool by' }),
+        value: values.string('privileged.label.value', { default: 'gitlab-privileged-builds', description: 'Label value privileged build pods select the pool by' }),
       },
       nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
     });
     this.pool.addAdmissionGuard();
     const dind = this.manager.addDindRunner('dind', {
-      token: { secretName: Values.string('runners.dind.token.secretName', { default: 'gitlab-runner-dind-token', description: 'Secret holding the DinD runner\'s authentication token, in the manager namespace' }) },
+      token: { secretName: values.string('runners.dind.token.secretName', { default: 'gitlab-runner-dind-token', description: 'Secret holding the DinD runner\'s authentication token, in the manager namespace' }) },
       nodePool: this.pool,
       allowedServices: ['docker:*-dind'],
     }).useCache(this.cache);
     // One switch for everything privileged: the runner, its namespace (and Role), the pool, the guard.
     const privileged = 'Run the privileged Docker-in-Docker runner on its tainted node pool';
-    Values.toggle(dind, 'privileged.enabled', privileged);
-    Values.toggle(this.pool, 'privileged.enabled', privileged);
-    Values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
+    values.toggle(dind, 'privileged.enabled', privileged);
+    values.toggle(this.pool, 'privileged.enabled', privileged);
+    values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
   }
 
   /** What to do by hand around `kubectl apply`. */
@@ -80,26 +94,26 @@ export class ReferenceStack extends Chart {
 }
 
 /** A runner's options bound to `runners.<name>.*` values. */
-function runnerValues(name: string, secretName: string, buildNamespace: string) {
+function runnerValues(values: Values, name: string, secretName: string, buildNamespace: string) {
   const at = (p: string) => `runners.${name}.${p}`;
   const resources = (p: string, defaults: Resources, what: string): Resources => ({
     cpu: {
-      request: Values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
-      limit: Values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
+      request: values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
+      limit: values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
     },
     memory: {
-      request: Values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
-      limit: Values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
+      request: values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
+      limit: values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
     },
   });
   return {
     token: {
-      secretName: Values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
-      key: Values.string(at('token.key'), { default: 'runner-token', description: 'Key of the token in that Secret' }),
+      secretName: values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
+      key: values.string(at('token.key'), { default: 'runner-token', description: 'Key of the token in that Secret' }),
     },
-    buildNamespace: Values.string(at('buildNamespace'), { default: buildNamespace, description: `Namespace of runner "${name}"'s build pods` }),
-    image: Values.string(at('image'), { default: RUNNER_DEFAULTS.image, description: 'Default job image' }),
-    pollTimeout: Duration.seconds(Values.number(at('pollTimeout'), { default: RUNNER_DEFAULTS.pollTimeout.toSeconds(), description: 'Seconds to wait for a build pod to start (poll_timeout)' })),
+    buildNamespace: values.string(at('buildNamespace'), { default: buildNamespace, description: `Namespace of runner "${name}"'s build pods` }),
+    image: values.string(at('image'), { default: RUNNER_DEFAULTS.image, description: 'Default job image' }),
+    pollTimeout: Duration.seconds(values.number(at('pollTimeout'), { default: RUNNER_DEFAULTS.pollTimeout.toSeconds(), description: 'Seconds to wait for a build pod to start (poll_timeout)' })),
     buildResources: resources('resources.build', RUNNER_DEFAULTS.buildResources, 'Build container'),
     helperResources: resources('resources.helper', RUNNER_DEFAULTS.helperResources, 'Helper container'),
   };
@@ -127,19 +141,42 @@ export function helm(outdir = path.join('charts', 'gitlab-runner-stack')): void 
     version: '0.1.0',
     appVersion: stack.manager.runnerVersion ?? 'unknown',
     description: 'GitLab Runner on Kubernetes: runner manager, least-privilege RBAC, typed config.toml (generated by cdk8s-gitlab-runner)',
-    notes: NOTES,
+    notes: notes(stack),
   });
 }
 
-const NOTES = `GitLab Runner manager {{ .Release.Name }} is installed.
-
-Next steps:
-1. Create each runner in GitLab (Settings > CI/CD > Runners) and store its glrt- token:
-{{- range $name, $runner := .Values.runners }}
-   kubectl -n gitlab-runner create secret generic {{ $runner.token.secretName }} --from-literal={{ $runner.token.key }}=glrt-…
-{{- end }}
-2. Watch the manager start:
-   kubectl -n gitlab-runner rollout status statefulset/gitlab-runner
-`;
+/**
+ * NOTES.txt, from the constructs rather than a second copy: each Secret the stack reads, in its
+ * namespace with its keys, under the toggles of the part that reads it.
+ */
+function notes(stack: ReferenceStack): string {
+  const m = stack.manager;
+  const when = (toggles: string[], lines: string[]) => (toggles.length
+    ? [`{{- if ${toggles.length === 1 ? `.Values.${toggles[0]}` : `and ${toggles.map((t) => `.Values.${t}`).join(' ')}`} }}`, ...lines, '{{- end }}']
+    : lines);
+  const secret = (namespace: string, name: string, keys: Array<[string, string]>) =>
+    `   kubectl -n ${namespace} create secret generic ${name} ${keys.map(([k, v]) => `--from-literal=${k}=${v}`).join(' ')}`;
+  const cache = stack.cache;
+  const root = cache.rootCredentials;
+  const keys = cache.cacheCredentials;
+  const cacheToggles = togglesOf(cache);
+  const lines = [
+    'GitLab Runner manager {{ .Release.Name }} is installed.',
+    '',
+    'Next steps:',
+    '1. Create each runner in GitLab (Settings > CI/CD > Runners) and store its glrt- token:',
+    ...m.runners.flatMap((r) => when(togglesOf(r), [secret(m.namespace, r.token.secretName, [[r.token.key, 'glrt-…']])])),
+    ...when(cacheToggles, [
+      '2. Create the MinIO cache\'s keys: its root user, and the bucket-scoped user the runners sign with',
+      '   (the same keys in the cache\'s namespace and in the manager\'s):',
+      secret(cache.namespace, root.secretName, [[root.accessKey.key, '…'], [root.secretKey.key, '…']]),
+      ...[...new Set([cache.namespace, ...cache.clients.map((c) => c.managerNamespace)])]
+        .map((ns) => secret(ns, keys.secretName, [[keys.accessKey.key, '…'], [keys.secretKey.key, '…']])),
+    ]),
+    'Then watch the manager start:',
+    `   kubectl -n ${m.namespace} rollout status statefulset/${m.name}`,
+  ];
+  return `${templateText(lines.join('\n'))}\n`;
+}
 
 if (require.main === module) main();

@@ -79,7 +79,7 @@ const cases: Array<[string, Partial<GitLabRunnerManagerProps>, Array<[string, Pa
   ['poll timeout of 0', {}, [['default', { pollTimeout: Duration.seconds(0) }]],
     `${R}: invalid pollTimeout "0 seconds": must be a Duration of whole seconds, from 1s to 2147483647s, e.g. Duration.minutes(10)`],
   ['poll interval not below poll timeout', {}, [['default', { pollTimeout: Duration.seconds(10), pollInterval: Duration.seconds(10) }]],
-    `${R}: invalid pollInterval "10s": must be shorter than pollTimeout (10s)`],
+    `${R}: invalid pollInterval "10s": must be shorter than pollTimeout "10s"`],
   ['runner limit below 1', {}, [['default', { limit: 0 }]],
     `${R}: invalid limit 0: must be an integer from 1 to 2147483647`],
   ['invalid node selector key', {}, [['default', { nodeSelector: { 'bad key': 'x' } }]],

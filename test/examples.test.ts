@@ -40,7 +40,8 @@ describe.each(Object.entries(examples))('examples/%s', (name, example) => {
   });
 
   test('THEN it declares no Helm value (several examples share one process)', () => {
-    example.build(new App({ outdir: tmpdir() }));
-    expect(Values.all()).toEqual([]);
+    const app = new App({ outdir: tmpdir() });
+    example.build(app);
+    expect(Values.of(app).all()).toEqual([]);
   });
 });

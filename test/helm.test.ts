@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
 import { Chart, Testing } from 'cdk8s';
-import { GitLabRunnerManager, HelmChart, resetValues, Values } from '../src';
+import { GitLabRunnerManager, HelmChart, Values } from '../src';
 import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
 import { parse } from 'smol-toml';
-import { helm, helmTemplate } from './helm';
+import { helm, helmNotes, helmTemplate } from './helm';
 import { find, K8sObject, tmpdir } from './helpers';
 import { validateObject } from './schema';
 
@@ -120,6 +120,61 @@ describe('Helm chart of the reference stack', () => {
     check(helmTemplate(chart, '--set', set));
   });
 
+  test('THEN NOTES.txt names every Secret the default install reads, in its namespace, with its keys', () => {
+    expect(helmNotes(chart)).toBe([
+      'GitLab Runner manager test is installed.',
+      '',
+      'Next steps:',
+      '1. Create each runner in GitLab (Settings > CI/CD > Runners) and store its glrt- token:',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-token --from-literal=runner-token=glrt-…',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-dind-token --from-literal=runner-token=glrt-…',
+      '2. Create the MinIO cache\'s keys: its root user, and the bucket-scoped user the runners sign with',
+      '   (the same keys in the cache\'s namespace and in the manager\'s):',
+      '   kubectl -n gitlab-runner-cache create secret generic minio-root --from-literal=rootUser=… --from-literal=rootPassword=…',
+      '   kubectl -n gitlab-runner-cache create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…',
+      '   kubectl -n gitlab-runner create secret generic gitlab-runner-cache --from-literal=accesskey=… --from-literal=secretkey=…',
+      'Then watch the manager start:',
+      '   kubectl -n gitlab-runner rollout status statefulset/gitlab-runner',
+    ].join('\n'));
+  });
+
+  test.each([
+    ['privileged.enabled=false', (n: string) => {
+      expect(n).not.toContain('gitlab-runner-dind-token');
+      expect(n).toContain('minio-root');
+    }],
+    ['cache.enabled=false', (n: string) => {
+      expect(n).not.toMatch(/minio-root|gitlab-runner-cache|MinIO/);
+      expect(n).toContain('gitlab-runner-dind-token');
+    }],
+    ['runners.default.token.key=token', (n: string) => expect(n).toContain('secret generic gitlab-runner-token --from-literal=token=glrt-…')],
+    ['runners.dind.token.secretName=dind', (n: string) => expect(n).toContain('secret generic dind --from-literal=runner-token=glrt-…')],
+  ])('WHEN --set %s THEN NOTES.txt follows', (set, check) => {
+    check(helmNotes(chart, '--set', set));
+  });
+
+  // A second release in the same cluster: its own prefix, namespace, build namespace and pool.
+  const SECOND = ['namePrefix=team-b', 'namespace=team-b', 'runners.default.buildNamespace=team-b-builds', 'privileged.poolName=team-b-privileged', 'privileged.taint.value=team-b-privileged', 'privileged.label.value=team-b-privileged'];
+
+  test('GIVEN two releases in one cluster, the second with its own namePrefix, namespace, build namespace and pool THEN no object of one is an object of the other', () => {
+    const first = helmTemplate(chart);
+    const second = helmTemplate(chart, ...SECOND.flatMap((x) => ['--set', x]));
+    expect(second.length).toBe(first.length);
+    const firstKeys = new Set(first.map(key));
+    expect(second.map(key).filter((k) => firstKeys.has(k))).toEqual([]);
+    expect(second.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual(['team-b', 'team-b-builds', 'team-b-cache', 'team-b-privileged-builds']);
+    const toml = parse(find(second, 'ConfigMap', 'team-b', 'team-b').data['config.template.toml']) as any;
+    expect(toml.runners.map((r: any) => r.kubernetes.namespace)).toEqual(['team-b-builds', 'team-b-privileged-builds']);
+    expect(find(second, 'StatefulSet', 'team-b', 'team-b').spec.template.spec.serviceAccountName).toBe('team-b');
+    expect(find(second, 'RoleBinding', 'team-b-executor', 'team-b-builds').subjects).toEqual([{ kind: 'ServiceAccount', name: 'team-b', namespace: 'team-b' }]);
+    expect(helmNotes(chart, ...SECOND.flatMap((x) => ['--set', x]))).toContain('kubectl -n team-b rollout status statefulset/team-b');
+  });
+
+  test('WHEN namePrefix is longer than keeps "<prefix>-privileged-builds" a DNS label THEN the schema refuses it', () => {
+    expect(() => helm('template', 'test', chart, '--set', `namePrefix=${'a'.repeat(46)}`)).toThrow('namePrefix: String length must be less than or equal to 45');
+    expect(helmTemplate(chart, '--set', `namePrefix=${'a'.repeat(45)}`).filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toContain(`${'a'.repeat(45)}-privileged-builds`);
+  });
+
   test('WHEN a config value changes THEN the pod checksum changes (pods roll)', () => {
     const checksum = (objs: any[]) => sts(objs).spec.template.metadata.annotations['checksum/config'];
     const base = checksum(helmTemplate(chart));
@@ -154,12 +209,10 @@ describe('Helm chart of the reference stack', () => {
 });
 
 describe('Helm chart writer', () => {
-  afterEach(() => resetValues());
-
   test('GIVEN a user string holding "{{" THEN the chart prints it literally instead of running it', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.string('url', { default: 'https://gitlab.example.com', description: 'url' }) });
+    const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.of(chart).string('url', { default: 'https://gitlab.example.com', description: 'url' }) });
     m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: 'hello {{ .Release.Name }}' }, podAnnotations: { note: '{{ not a template }}' } });
     const out = tmpdir();
     HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
@@ -172,7 +225,7 @@ describe('Helm chart writer', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
     const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com' });
-    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.string('greeting', { default: 'hello', description: 'g' }) } });
+    m.addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.of(chart).string('greeting', { default: 'hello', description: 'g' }) } });
     const out = tmpdir();
     HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
     const values = path.join(tmpdir(), 'values.yaml');
@@ -185,20 +238,84 @@ describe('Helm chart writer', () => {
   });
 
   test('GIVEN a value declared twice with different defaults THEN it is an error', () => {
-    Values.string('x', { default: 'a', description: 'x' });
-    expect(() => Values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');
+    const values = Values.of(Testing.chart());
+    values.string('x', { default: 'a', description: 'x' });
+    expect(() => values.string('x', { default: 'b', description: 'x' })).toThrow('Helm value "x" is declared twice, as string "a" and string "b"');
   });
 
   test('GIVEN a value whose default breaks the prop\'s rule THEN the synth-time check names it', () => {
     const chart = Testing.chart();
-    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.number('tooLow', { default: 0, description: 'c' }) }))
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', concurrent: Values.of(chart).number('tooLow', { default: 0, description: 'c' }) }))
       .toThrow('test/m: invalid concurrent 0 (default of Helm value "tooLow"): must be an integer from 1 to 2147483647');
   });
 
   test('GIVEN a prop Helm cannot recompute THEN binding it to a value is refused', () => {
     const chart = Testing.chart();
-    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.number('shutdown', { default: 30, description: 's' })) }))
+    expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.of(chart).number('shutdown', { default: 30, description: 's' })) }))
       .toThrow('test/m: invalid shutdownTimeout "Values \\"shutdown\\"": cannot be a Helm value: terminationGracePeriodSeconds is computed from it');
+  });
+});
+
+describe('Helm API: values belong to an App, bad charts are refused before any file is written', () => {
+  const props = { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' };
+
+  test('GIVEN two Apps declaring one path with different defaults THEN each App renders its own default', () => {
+    const build = (url: string) => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'c');
+      new GitLabRunnerManager(chart, 'm', { gitlabUrl: Values.of(chart).string('gitlabUrl', { default: url, description: 'url' }) }).addRunner('default', { token: { secretName: 't' } });
+      return { app, chart };
+    };
+    const a = build('https://a.example.com');
+    const b = build('https://b.example.com');
+    expect(Values.of(a.app).all().map((v) => v.default)).toEqual(['https://a.example.com']);
+    expect(Values.of(b.app).all().map((v) => v.default)).toEqual(['https://b.example.com']);
+    expect(find(Testing.synth(a.chart) as K8sObject[], 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('url = "https://a.example.com"');
+    expect(find(Testing.synth(b.chart) as K8sObject[], 'ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('url = "https://b.example.com"');
+  });
+
+  test('GIVEN a token of another App WHEN written as a chart THEN it is refused and nothing is written', () => {
+    const other = Values.of(Testing.chart()).string('gitlabUrl', { default: 'https://x.example.com', description: 'url' });
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    new GitLabRunnerManager(chart, 'm', { gitlabUrl: other }).addRunner('default', { token: { secretName: 't' } });
+    const out = path.join(tmpdir(), 'chart');
+    expect(() => HelmChart.synth(app, out, props)).toThrow('Helm value "gitlabUrl" belongs to another App: declare it with Values.of(scope) in this App');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test.each([
+    ['runners.default', 'runners.default.image', 'Helm value "runners.default.image" clashes with "runners.default": "runners.default" cannot be both a value and the parent of "runners.default.image"'],
+    ['runners.default.image', 'runners.default', 'Helm value "runners.default" clashes with "runners.default.image": "runners.default" cannot be both a value and the parent of "runners.default.image"'],
+  ])('GIVEN value %s WHEN %s is declared THEN it is refused', (first, second, message) => {
+    const values = Values.of(Testing.chart());
+    values.string(first, { default: 'a', description: 'x' });
+    expect(() => values.string(second, { default: 'b', description: 'y' })).toThrow(message);
+  });
+
+  test.each([
+    ['version', '1.0', 'invalid Helm chart version "1.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', 'v1.0.0', 'invalid Helm chart version "v1.0.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', '01.0.0', 'invalid Helm chart version "01.0.0": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['version', '', 'invalid Helm chart version "": must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"'],
+    ['name', 'My_Chart', 'invalid Helm chart name "My_Chart": must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit'],
+    ['appVersion', ' ', 'invalid Helm chart appVersion " ": must be a non-empty string such as "18.9.0"'],
+  ])('GIVEN chart %s %j THEN it is refused before any file is written', (field, value, message) => {
+    const app = Testing.app();
+    new GitLabRunnerManager(new Chart(app, 'c'), 'm', { gitlabUrl: 'https://gitlab.example.com' }).addRunner('default', { token: { secretName: 't' } });
+    const out = path.join(tmpdir(), 'chart');
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, 'keep.txt'), 'an earlier file');
+    expect(() => HelmChart.synth(app, out, { ...props, [field]: value })).toThrow(message);
+    expect(fs.readdirSync(out)).toEqual(['keep.txt']);
+  });
+
+  test.each([['1.2.3'], ['0.1.0-rc.1'], ['1.0.0+build.5']])('GIVEN chart version %s THEN helm accepts the chart', (version) => {
+    const app = Testing.app();
+    new GitLabRunnerManager(new Chart(app, 'c'), 'm', { gitlabUrl: 'https://gitlab.example.com' }).addRunner('default', { token: { secretName: 't' } });
+    const out = tmpdir();
+    HelmChart.synth(app, out, { ...props, version });
+    expect(helm('lint', '--strict', out)).toContain('0 chart(s) failed');
   });
 });
 

@@ -32,7 +32,31 @@ export function helm(...args: string[]): string {
   }
 }
 
-/** `helm template` of a chart, parsed into objects (helm's `# Source:` comments dropped). */
+/**
+ * `helm template` of a chart, parsed into objects (helm's `# Source:` comments dropped) as
+ * Kubernetes decodes them: as YAML 1.1, where a plain `off` is a boolean.
+ */
 export function helmTemplate(chart: string, ...args: string[]): any[] {
-  return parseAllDocuments(helm('template', 'test', chart, ...args)).map((d) => d.toJS()).filter((o) => o && o.kind);
+  return parseYaml11(helm('template', 'test', chart, ...args));
+}
+
+/** Every object of a multi-document YAML text, decoded as YAML 1.1 (go-yaml v2, as Kubernetes and Helm do). */
+export function parseYaml11(text: string): any[] {
+  return parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o && o.kind);
+}
+
+/**
+ * NOTES.txt of a chart as `helm install` would print it with `args`, without a cluster: the
+ * notes are rendered through a throwaway ConfigMap template in a copy of the chart.
+ */
+export function helmNotes(chart: string, ...args: string[]): string {
+  const copy = fs.mkdtempSync(path.join(require('os').tmpdir(), 'notes-'));
+  fs.cpSync(chart, copy, { recursive: true });
+  const notes = fs.readFileSync(path.join(copy, 'templates', 'NOTES.txt'), 'utf8');
+  fs.rmSync(path.join(copy, 'templates', 'NOTES.txt'));
+  fs.writeFileSync(path.join(copy, 'templates', '_notes.tpl'), `{{- define "test.notes" -}}\n${notes}{{- end -}}\n`);
+  fs.writeFileSync(path.join(copy, 'templates', 'zz-notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: helm-notes\ndata:\n  notes: {{ include "test.notes" . | toJson }}\n');
+  const cm = helmTemplate(copy, ...args).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'helm-notes');
+  fs.rmSync(copy, { recursive: true, force: true });
+  return cm.data.notes;
 }

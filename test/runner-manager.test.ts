@@ -301,7 +301,7 @@ describe('runner options reach config.toml', () => {
     const objects = synth((chart) => {
       const m = new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com', concurrent: 20 });
       m.addRunner('small', { token: { secretName: 'small-token' } });
-      m.addRunner('large', { token: { secretName: 'large-token' }, buildResources: { cpu: { request: '4' } } });
+      m.addRunner('large', { token: { secretName: 'large-token' }, buildResources: { cpu: { request: '4', limit: '4' } } });
     });
     const config = configOf(objects);
     expect(config.concurrent).toBe(20);

@@ -6,6 +6,7 @@ import { invalid } from '../common/errors';
 import { dnsEgress, tcpPorts } from '../common/network-policy';
 import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
+import { requireDistinctNamespaces } from '../common/rules';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
@@ -458,10 +459,11 @@ export class MinioCache extends Construct implements IRunnerCache {
    * `[runners.cache]`.
    */
   public bind(client: CacheClient): CacheBinding {
-    if (client.buildNamespace === this.namespace) {
-      invalid(client.scope, 'buildNamespace', client.buildNamespace,
-        `must differ from the namespace of the cache ${this.node.path}: the executor's Role in a build namespace can read its Secrets, MinIO's root credentials included`);
-    }
+    const why = `the executor's Role in a build namespace can read its Secrets, MinIO's root credentials included`;
+    requireDistinctNamespaces(client.scope, { field: 'buildNamespace', value: client.buildNamespace }, { field: 'namespace', value: this.namespace }, [
+      `must differ from the namespace of the cache ${this.node.path}: ${why}`,
+      `the namespace of the cache ${this.node.path} must differ from this runner's build namespace: ${why}`,
+    ], [this]);
     if (client.managerNamespace === this.namespace && this.createNamespace) {
       invalid(client.scope, 'useCache()', this.node.path,
         `the cache's namespace "${this.namespace}" is also the runner manager's: set the cache's createNamespace: false (the manager emits the Namespace), or give the cache its own namespace`);
@@ -559,7 +561,8 @@ export class MinioCache extends Construct implements IRunnerCache {
   }
 
   private networkPolicySpec(): k8s.NetworkPolicySpec {
-    const buildNamespaces = [...new Set(this.clientList.map((c) => c.buildNamespace))].sort();
+    // Sorted by what they stand for: a namespace may be a Helm value (its token text sorts otherwise).
+    const buildNamespaces = [...new Set(this.clientList.map((c) => c.buildNamespace))].sort((a, b) => concrete(a).localeCompare(concrete(b)));
     const distributed = this.mode === 'distributed';
     const from: k8s.NetworkPolicyPeer[] = [
       // Build pods (they carry job.runner.gitlab.com/pod) of the runners wired to this cache,

@@ -51,6 +51,11 @@ export function validationMessage(field: string, value: unknown, allowed: string
   return `invalid ${field} ${describe(value)}: ${allowed}`;
 }
 
+/** A value as messages show it: JSON for strings, the default and the path for a Helm value. */
+export function describeValue(value: unknown): string {
+  return describe(value);
+}
+
 function describe(value: unknown): string {
   const helmValue = valueOf(value);
   if (helmValue) return `${describe(helmValue.default)} (default of Helm value "${helmValue.path}")`;

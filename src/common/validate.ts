@@ -7,6 +7,7 @@ import {
   ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
   mountsOverlap, normalizeMountPath, PINNED_IMAGE,
 } from './k8s-rules';
+import { requireNotMatching } from './rules';
 
 export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath } from './k8s-rules';
 
@@ -43,6 +44,8 @@ const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const S3_RESERVED_PREFIX = /^(xn--|sthree-|amzn-s3-demo-)/;
 const S3_RESERVED_SUFFIX = /(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/;
+/** What an S3 bucket name matching S3_BUCKET may still not hold (RE2-safe: the chart reuses it). */
+const S3_NOT = new RegExp(`\\.\\.|\\.-|-\\.|${'^\\d{1,3}(\\.\\d{1,3}){3}$'}|${S3_RESERVED_PREFIX.source}|${S3_RESERVED_SUFFIX.source}`);
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 // GCS bucket names (cloud.google.com/storage/docs/buckets#naming): lowercase letters, digits,
 // "-", "_" and "."; start and end with a letter or digit; 3-63 characters, or up to 222 with dots
@@ -151,7 +154,8 @@ export function secretKey(scope: IConstruct, field: string, value: string): stri
  * quantity this library writes (requests, limits, size limits, pool limits) must be >= 0.
  */
 export function quantity(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: QUANTITY.source.replace('[+-]?', '\\+?') });
+  // As a Helm value, a number is a quantity too (`cpu: 4`), as Kubernetes takes it; never negative.
+  track(scope, value, { type: ['string', 'number'], pattern: QUANTITY.source.replace('[+-]?', '\\+?'), minimum: 0 });
   const c = concrete(value);
   if (typeof c !== 'string' || !QUANTITY.test(c)) {
     invalid(scope, field, value, 'must be a Kubernetes quantity such as "500m", "2", "256Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; decimal k, M, G, T)');
@@ -284,7 +288,7 @@ export function quantityValue(value: string): number {
  * e.g. a PVC size or a bucket quota.
  */
 export function storageSize(scope: IConstruct, field: string, value: string, min?: string): string {
-  track(scope, value, { pattern: QUANTITY.source });
+  track(scope, value, { type: ['string', 'integer'], pattern: QUANTITY.source, minimum: 1 });
   const bytes = quantityValue(concrete(value));
   const ok = Number.isFinite(bytes) && Number.isInteger(bytes) && bytes > 0 && (min === undefined || bytes >= quantityValue(min));
   if (!ok) {
@@ -304,15 +308,12 @@ export function storageSize(scope: IConstruct, field: string, value: string, min
  * reserved prefixes and suffixes.
  */
 export function bucketName(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, {
-    pattern: S3_BUCKET.source, minLength: 3, maxLength: 63,
-    not: { anyOf: [S3_RESERVED_PREFIX, S3_RESERVED_SUFFIX, /\.\.|\.-|-\./, IPV4].map((r) => ({ pattern: r.source })) },
-  });
+  track(scope, value, { pattern: S3_BUCKET.source, minLength: 3, maxLength: 63 });
+  const allowed = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
   const c = concrete(value);
-  if (typeof c !== 'string' || !S3_BUCKET.test(c) || c.includes('..') || c.includes('.-')
-    || c.includes('-.') || IPV4.test(c) || S3_RESERVED_PREFIX.test(c) || S3_RESERVED_SUFFIX.test(c)) {
-    invalid(scope, field, value, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"');
-  }
+  if (typeof c !== 'string' || !S3_BUCKET.test(c) || S3_NOT.test(c)) invalid(scope, field, value, allowed);
+  // What the schema's pattern cannot say, as a rule the Helm chart also holds, with this message.
+  requireNotMatching(scope, field, value, S3_NOT, allowed);
   return value;
 }
 
@@ -513,9 +514,12 @@ export function unreservedKey(scope: IConstruct, field: string, value: string, e
   const c = concrete(value);
   const prefix = c.includes('/') ? c.split('/')[0] : undefined;
   const reserved = [...KUBERNETES_RESERVED_DOMAINS, ...extra];
+  const allowed = `must not use a reserved prefix (${reserved.map((d) => `${d}/ and *.${d}/`).join(', ')}): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"`;
   if (prefix !== undefined && reserved.some((d) => prefix === d || prefix.endsWith(`.${d}`))) {
-    invalid(scope, field, value, `must not use a reserved prefix (${reserved.map((d) => `${d}/ and *.${d}/`).join(', ')}): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"`);
+    invalid(scope, field, value, allowed);
   }
+  // The same rule in the Helm chart, for a key that is a Helm value.
+  requireNotMatching(scope, field, value, new RegExp(`^([^/]*\\.)?(${reserved.map((d) => d.replace(/\./g, '\\.')).join('|')})/`), allowed);
   return value;
 }
 

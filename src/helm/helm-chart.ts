@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Document, isMap, isScalar, Scalar, stringify as yamlStringify, visit } from 'yaml';
-import { concrete, inHelmMode, markNumbers, numberTokenEntries, togglesOf, Values, ValueDefinition } from './values';
+import { Document, isMap, isScalar, parse, Scalar, visit } from 'yaml';
+import { describeValue } from '../common/errors';
+import { HELM_HELPERS, Operand, RecordedRule, rulesOf } from '../common/rules';
+import { concrete, definitionOf, hasValues, inHelmMode, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -15,8 +17,9 @@ export interface HelmChartProps {
   /** One-line description. */
   readonly description: string;
   /**
-   * Kubernetes versions the chart supports.
-   * @default '>=1.27.0-0'
+   * Kubernetes versions the chart supports, a `>=` constraint. Refused when it admits versions
+   * that lack an API the chart uses (e.g. `>=1.27.0-0` with a ValidatingAdmissionPolicy, GA in 1.30).
+   * @default - the oldest version that serves every API the chart uses, at least '>=1.27.0-0'
    */
   readonly kubeVersion?: string;
   /**
@@ -40,9 +43,15 @@ export interface HelmChartProps {
  * template. A pod template's `checksum/config` annotation becomes Helm's own hash of the
  * rendered ConfigMap of the same name, so `--set` of a config value rolls the pods.
  *
+ * Every document is written for YAML 1.1 readers (Kubernetes, Helm): a string that would decode
+ * as a boolean, number or null there (`off`, `y`, `0777`) is quoted. Rules over several props
+ * that involve a value (src/common/rules.ts) become template `fail`s in `templates/validate.yaml`
+ * with the synth's message. Bad chart props, value paths and values of another App are refused
+ * before the folder is touched.
+ *
  * @example
  * const app = new App();
- * new MyStack(app, 'stack'); // props bound with Values.string() / Values.number()
+ * new MyStack(app, 'stack'); // props bound with Values.of(scope).string() / .number()
  * HelmChart.synth(app, 'charts/my-stack', { name: 'my-stack', version: '0.1.0', appVersion: '18.9.0', description: 'CI runners' });
  */
 export class HelmChart {
@@ -51,20 +60,34 @@ export class HelmChart {
     new HelmChart(app, props).write(outdir);
   }
 
-  private constructor(private readonly app: App, private readonly props: HelmChartProps) {}
+  private readonly values: Values;
+  private kubeVersion = '>=1.27.0-0';
+
+  private constructor(private readonly app: App, private readonly props: HelmChartProps) {
+    checkChartProps(props);
+    this.values = Values.of(app);
+  }
 
   private write(outdir: string): void {
+    // Everything is checked and rendered before the folder is touched.
     const templates = inHelmMode(() => this.templates());
+    const values = this.values.all();
+    const files = new Map<string, string>(templates.map(([file, text]) => [path.join('templates', file), text]));
+    const rules = rulesOf(this.app);
+    if (rules.length) {
+      files.set(path.join('templates', 'validate.yaml'), this.rulesTemplate(rules));
+      const helpers = [...new Set(rules.flatMap((r) => r.predicate.helpers ?? []))].sort();
+      if (helpers.length) files.set(path.join('templates', '_cdk8s-gitlab-runner.tpl'), `${helpers.map((h) => HELM_HELPERS[h]).join('\n')}\n`);
+    }
+    files.set('Chart.yaml', this.chartYaml());
+    files.set('values.yaml', valuesYaml(values));
+    files.set('values.schema.json', `${JSON.stringify(valuesSchema(values), undefined, 2)}\n`);
+    files.set('README.md', this.readme(values));
+    if (this.props.notes) files.set(path.join('templates', 'NOTES.txt'), this.props.notes);
+    files.set('.helmignore', '*.tgz\n');
     fs.rmSync(outdir, { recursive: true, force: true });
     fs.mkdirSync(path.join(outdir, 'templates'), { recursive: true });
-    for (const [file, text] of templates) fs.writeFileSync(path.join(outdir, 'templates', file), text);
-    const values = Values.all();
-    fs.writeFileSync(path.join(outdir, 'Chart.yaml'), this.chartYaml());
-    fs.writeFileSync(path.join(outdir, 'values.yaml'), valuesYaml(values));
-    fs.writeFileSync(path.join(outdir, 'values.schema.json'), `${JSON.stringify(valuesSchema(values), undefined, 2)}\n`);
-    fs.writeFileSync(path.join(outdir, 'README.md'), this.readme(values));
-    if (this.props.notes) fs.writeFileSync(path.join(outdir, 'templates', 'NOTES.txt'), this.props.notes);
-    fs.writeFileSync(path.join(outdir, '.helmignore'), '*.tgz\n');
+    for (const [file, text] of files) fs.writeFileSync(path.join(outdir, file), text);
   }
 
   /** Every object as a template file, in synth order. */
@@ -74,6 +97,7 @@ export class HelmChart {
     if (errors.length) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
 
     const entries = this.app.charts.flatMap((chart) => objectsOf(chart));
+    this.kubeVersion = kubeVersionFor(entries.map((e) => e.json), this.props.kubeVersion);
     const files = new Map<string, string>();
     const fileOf = (o: any) => `${o.kind.toLowerCase()}-${concrete(o.metadata.namespace ?? 'cluster')}-${concrete(o.metadata.name)}.yaml`;
     for (const { json } of entries) {
@@ -83,21 +107,84 @@ export class HelmChart {
     }
     return entries.map(({ json, toggles }) => {
       const checksumSource = configMapFile(json, entries.map((e) => e.json), fileOf);
-      return [fileOf(json), wrap(toggles, renderTemplate(asHelmHook(json), checksumSource))];
+      return [fileOf(json), wrap(toggles, renderTemplate(this.values, asHelmHook(json), checksumSource))];
     });
   }
 
+  /**
+   * The rules over several props (src/common/rules.ts) as template `fail`s, so `helm template`
+   * and `helm install` refuse what the synth refuses, with the synth's message.
+   */
+  private rulesTemplate(rules: readonly RecordedRule[]): string {
+    const lines = ['{{- /* Rules the values schema cannot hold, from the same definitions as the TypeScript checks. */}}'];
+    for (const rule of rules) {
+      const exprs = rule.operands.map((o) => this.operandExpression(o));
+      // Blame what the user set: a whole Helm value before a name made from one.
+      const whole = (o: Operand) => valueOf(o.value) !== undefined;
+      const blame = [whole, hasToken].map((f) => (f(rule.operands[rule.blame]) ? rule.blame : rule.operands.findIndex(f))).find((i) => i >= 0)!;
+      const others = rule.operands.map((o, i) => ({ o, i })).filter(({ i }) => i !== blame);
+      const blamed = rule.operands[blame];
+      const args: string[] = [];
+      const sentinel = (i: number) => `\u0000${i}\u0000`;
+      const allowed = rule.allowed[blame](...others.map((_, i) => sentinel(i)));
+      const texts = [this.operandText(blamed), ...others.map(({ o }) => ({ ...this.operandText(o), format: `${o.field} ${this.operandText(o).format}` }))];
+      const format = `${(blamed.scope ?? rule.scope).node.path}: invalid ${blamed.field} \u0000T\u0000: ${allowed}`
+        .replace(/%/g, '%%')
+        .replace(/\u0000(T|\d+)\u0000/g, (_m, i) => {
+          const t = i === 'T' ? texts[0] : texts[Number(i) + 1];
+          args.push(...t.args);
+          return t.format;
+        });
+      const broken = `not (${rule.predicate.helm(...exprs)})`;
+      const toggles = [...new Set([rule.scope, ...rule.guards].flatMap((c) => togglesOf(c)))];
+      const guard = toggles.length ? `and (${condition(toggles)}) (${broken})` : broken;
+      lines.push(`{{- if ${guard} }}`, `{{- fail (printf ${JSON.stringify(format)} ${args.join(' ')}) }}`, '{{- end }}');
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** A Go expression that yields an operand's value. */
+  private operandExpression(o: Operand): string {
+    const value = o.value;
+    const def = valueOf(value);
+    if (def) return `.Values.${this.ownPath(def)}`;
+    if (typeof value === 'string' && hasValues(value)) {
+      const args: string[] = [];
+      const format = markNumbers(value).split(MARKER).map((part, i) => {
+        if (i % 2 === 0) return part.replace(/%/g, '%%');
+        args.push(`.Values.${this.ownPath(definitionOf(part)!)}`);
+        return '%v';
+      }).join('');
+      return `(printf ${JSON.stringify(format)} ${args.join(' ')})`;
+    }
+    return JSON.stringify(concrete(value));
+  }
+
+  /** The text of an operand's value in a message: a printf format piece and its arguments. */
+  private operandText(o: Operand): { format: string; args: string[] } {
+    const def = valueOf(o.value);
+    if (!hasToken(o)) return { format: describeValue(o.unit === undefined ? o.value : `${concrete(o.value)}${o.unit}`).replace(/%/g, '%%'), args: [] };
+    const expr = this.operandExpression(o);
+    const shown = o.unit === undefined ? `(${expr} | toJson)` : `(printf "%v${o.unit}" ${expr} | toJson)`;
+    return { format: def ? `%s (Helm value "${def.path}")` : '%s (with Helm values)', args: [shown] };
+  }
+
+  private ownPath(def: ValueDefinition): string {
+    if (!this.values.owns(def)) throw new Error(`Helm value "${def.path}" belongs to another App: declare it with Values.of(scope) in this App`);
+    return def.path;
+  }
+
   private chartYaml(): string {
-    return yamlStringify({
+    return yaml11({
       apiVersion: 'v2',
       name: this.props.name,
       description: this.props.description,
       type: 'application',
       version: this.props.version,
       appVersion: this.props.appVersion,
-      kubeVersion: this.props.kubeVersion ?? '>=1.27.0-0',
+      kubeVersion: this.kubeVersion,
       annotations: { 'generated-by': 'cdk8s-gitlab-runner' },
-    });
+    }).toString({ lineWidth: 0 });
   }
 
   private readme(values: readonly ValueDefinition[]): string {
@@ -141,6 +228,10 @@ function configMapFile(json: any, all: any[], fileOf: (o: any) => string): strin
   return cm ? fileOf(cm) : undefined;
 }
 
+function hasToken(o: Operand): boolean {
+  return hasValues(o.value);
+}
+
 function wrap(toggles: string[], text: string): string {
   return toggles.length ? `{{- if ${condition(toggles)} }}\n${text}{{- end }}\n` : text;
 }
@@ -150,17 +241,59 @@ function condition(toggles: readonly string[]): string {
   return refs.length === 1 ? refs[0] : `and ${refs.join(' ')}`;
 }
 
-const MARKER = /@@value:([a-zA-Z0-9.]+)@@/g;
-const WHOLE_MARKER = /^@@value:([a-zA-Z0-9.]+)@@$/;
+const MARKER = /@@value:([a-zA-Z0-9.]+#\d+)@@/g;
+const WHOLE_MARKER = /^@@value:([a-zA-Z0-9.]+#\d+)@@$/;
+
+// Chart.yaml rules Helm enforces at lint and package time: SemVer 2 versions, and a name Helm
+// can use as a folder and a release label.
+const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-((0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(\+([0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*))?$/;
+const CHART_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+// The Kubernetes minor version that first serves an API (GA), for APIs newer than the 1.27 floor.
+const API_SINCE: Record<string, number> = {
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': 30,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': 30,
+};
+
+/** Chart.yaml `kubeVersion`: the oldest minor that serves every API of `objects`; a given one may not be older. */
+function kubeVersionFor(objects: any[], given: string | undefined): string {
+  const needed = Math.max(27, ...objects.map((o) => API_SINCE[`${o.apiVersion} ${o.kind}`] ?? 0));
+  const why = objects.find((o) => API_SINCE[`${o.apiVersion} ${o.kind}`] === needed);
+  if (given === undefined) return `>=1.${needed}.0-0`;
+  const m = /^>=\s*v?1\.(\d+)(\.\d+)?(-0)?$/.exec(given);
+  if (!m) throw new Error(`invalid Helm chart kubeVersion ${JSON.stringify(given)}: must be a ">=" constraint such as ">=1.${needed}.0-0"`);
+  if (Number(m[1]) < needed) {
+    throw new Error(`invalid Helm chart kubeVersion ${JSON.stringify(given)}: the chart holds ${why.apiVersion} ${why.kind} ${why.metadata?.name}, served from Kubernetes 1.${needed}: use ">=1.${needed}.0-0"`);
+  }
+  return given;
+}
+
+/** Refuses props Helm would refuse, before anything is rendered or written. */
+function checkChartProps(props: HelmChartProps): void {
+  if (typeof props.name !== 'string' || !CHART_NAME.test(props.name) || props.name.length > 63) {
+    throw new Error(`invalid Helm chart name ${JSON.stringify(props.name)}: must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`);
+  }
+  if (typeof props.version !== 'string' || !SEMVER.test(props.version)) {
+    throw new Error(`invalid Helm chart version ${JSON.stringify(props.version)}: must be a SemVer 2 version such as "1.2.3" or "1.2.3-rc.1"`);
+  }
+  if (typeof props.appVersion !== 'string' || props.appVersion.trim() === '') {
+    throw new Error(`invalid Helm chart appVersion ${JSON.stringify(props.appVersion)}: must be a non-empty string such as "18.9.0"`);
+  }
+}
 
 /** One object as a Helm template. */
-function renderTemplate(json: any, checksumSource: string | undefined): string {
-  const numbers = new Map(numberTokenEntries());
-  const types = new Map(Values.all().map((v) => [v.path, v.type]));
+function renderTemplate(values: Values, json: any, checksumSource: string | undefined): string {
+  const own = (key: string): string => {
+    const def = definitionOf(key);
+    if (!def || !values.owns(def)) throw new Error(`Helm value "${key.split('#')[0]}" belongs to another App: declare it with Values.of(scope) in this App`);
+    return def.path;
+  };
+  const numbers = new Map(numberTokenEntries().map(([n, def]) => [n, tokenKey(def)]));
+  const types = new Map(values.all().map((v) => [v.path, v.type]));
   const expressions: string[] = [];
   const placeholder = (expr: string) => `__HELM_EXPRESSION_${expressions.push(expr) - 1}__`;
-  const ref = (p: string) => `.Values.${p}`;
-  const integer = (p: string) => (types.get(p) === 'integer' ? ' | int' : '');
+  const ref = (key: string) => `.Values.${own(key)}`;
+  const integer = (key: string) => (types.get(own(key)) === 'integer' ? ' | int' : '');
   // Typed for the slot: a bare number where the object holds a number, a quoted string where it
   // holds a string (even for a number value, e.g. an environment variable).
   const asNumber = (p: string) => `{{ ${ref(p)}${integer(p)} }}`;
@@ -169,7 +302,7 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   // quote, a backslash or a line break in the value stays inside that string.
   const asEmbedded = (p: string) => (integer(p) ? asNumber(p) : `{{ ${ref(p)} | toString | toJson | trimPrefix "\\"" | trimSuffix "\\"" }}`);
 
-  const doc = new Document(json);
+  const doc = yaml11(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
   const done = new WeakSet<Scalar>();
   const made = (value: string, type?: Scalar.Type) => {
@@ -193,7 +326,7 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
         // Multi-line text (config.toml, scripts, JSON): a literal block whose markers become
         // inline actions: a quoted marker is a whole TOML/JSON string, any other one raw text.
         const text = escapeBraces(marked)
-          .replace(/"@@value:([a-zA-Z0-9.]+)@@"/g, (_m, p) => asString(p))
+          .replace(/"@@value:([a-zA-Z0-9.]+#\d+)@@"/g, (_m, p) => asString(p))
           .replace(MARKER, (_m, p) => asEmbedded(p))
           .replace(/^@@if:([a-zA-Z0-9.,]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
           .replace(/^@@endif@@$/gm, '{{- end }}');
@@ -230,6 +363,39 @@ function renderTemplate(json: any, checksumSource: string | undefined): string {
   return text;
 }
 
+/**
+ * A YAML document that writes for YAML 1.1 readers. Kubernetes and Helm decode YAML with go-yaml
+ * v2, a YAML 1.1 parser: a plain `off`, `y` or `0777` is a boolean or a number there, so a string
+ * field holding it is rejected (`MINIO_BROWSER: off`). Such strings are quoted.
+ */
+function yaml11(json: unknown): Document {
+  // Without the merge tag, whose `<<` the writer would print bare even when asked to quote it.
+  const doc = new Document(json, { version: '1.1', customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:merge') });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && decodesAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc;
+}
+
+// What go-yaml v2 resolves beyond the yaml package's 1.1 schema: Go's ParseInt with base 0
+// (`0o17`, `0b1`, `0x1F`, underscores), and the merge key.
+const GO_YAML_NUMBER = /^[-+]?(0[oO][0-7_]+|0[bB][01_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+([eE][-+]?[0-9]+)?)$/;
+
+/**
+ * Whether `s`, written as a plain scalar, would decode as anything but this string under YAML 1.1
+ * (Kubernetes, Helm) or 1.2 (other tools): such a string must be quoted.
+ */
+export function decodesAsNonString(s: string): boolean {
+  if (s === '' || s === '<<' || s === '=' || GO_YAML_NUMBER.test(s)) return true;
+  try {
+    return parse(s, { version: '1.1' }) !== s || parse(s) !== s;
+  } catch {
+    return true;
+  }
+}
+
 /** `{{` in literal text is Helm syntax: print it through a string action instead. */
 function escapeBraces(s: string): string {
   return s.replace(/\{\{/g, '{{ "{{" }}');
@@ -244,7 +410,7 @@ function valuesYaml(values: readonly ValueDefinition[]): string {
     for (const s of segments.slice(0, -1)) node = node[s] ??= {};
     node[segments[segments.length - 1]] = v.default;
   }
-  const doc = new Document(tree);
+  const doc = yaml11(tree);
   for (const v of values) {
     const segments = v.path.split('.');
     const parent = segments.length > 1 ? doc.getIn(segments.slice(0, -1)) : doc.contents;
@@ -270,7 +436,10 @@ function valuesSchema(values: readonly ValueDefinition[]): object {
       node = node.properties[s];
     }
     const leaf = segments[segments.length - 1];
-    node.properties[leaf] = { type: v.type, description: v.description, default: v.default, ...v.schema };
+    // Bounds on every number: Helm's `int` wraps a float beyond int64 (`1e20` becomes negative),
+    // and the synth holds numbers to what a double represents exactly.
+    const bounds = v.type === 'integer' || v.type === 'number' ? { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER } : {};
+    node.properties[leaf] = { type: v.type, description: v.description, default: v.default, ...bounds, ...v.schema };
     node.required.push(leaf);
   }
   return root;

@@ -2,45 +2,98 @@ import { App, IResolver, ResolutionContext } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 /**
- * Helm values bound to construct props.
+ * The Helm values of one App, bound to construct props.
  *
- * `Values.string()` and `Values.number()` return tokens: a marker string, or a reserved float,
+ * `values.string()` and `values.number()` return tokens: a marker string, or a reserved float,
  * that stand for the value wherever the prop flows (object fields, config.toml, labels). Plain
  * synth replaces each token with its default; Helm synth ({@link HelmChart}) with
  * `{{ .Values.… }}`. Validators check a token's default and record their rule (pattern, enum,
  * minimum) in the value's JSON schema, so values.schema.json says what the synth-time check says.
- * `Values.toggle()` makes a construct's objects (and its config.toml parts) optional.
+ * `values.toggle()` makes a construct's objects (and its config.toml parts) optional.
+ *
+ * Values belong to the App that holds the scope given to {@link Values.of}, not to the process:
+ * two Apps (two charts, two tests) may declare the same path with different defaults.
  *
  * @example
+ * const values = Values.of(chart);
  * new GitLabRunnerManager(chart, 'runner', {
- *   gitlabUrl: Values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab' }),
- *   concurrent: Values.number('concurrent', { default: 10, description: 'Most jobs at once' }),
+ *   gitlabUrl: values.string('gitlabUrl', { default: 'https://gitlab.com', description: 'URL of your GitLab' }),
+ *   concurrent: values.number('concurrent', { default: 10, description: 'Most jobs at once' }),
  * });
  */
 export class Values {
+  /** The values of the App that holds `scope` (created on first use). */
+  public static of(scope: IConstruct): Values {
+    const app = App.of(scope);
+    let values = BY_APP.get(app);
+    if (!values) {
+      values = new Values(app);
+      BY_APP.set(app, values);
+    }
+    // Plain synth of this App replaces the tokens with their defaults, wherever they flow.
+    useValues(app);
+    return values;
+  }
+
+  private readonly registry = new Map<string, ValueDefinition>();
+
+  private constructor(private readonly app: App) {}
+
   /** A string value. */
-  public static string(path: string, options: ValueOptions<string>): string {
-    return `@@value:${register(path, 'string', options)}@@`;
+  public string(path: string, options: ValueOptions<string>): string {
+    return `@@value:${tokenKey(this.register(path, 'string', options))}@@`;
   }
 
   /** A number value (a whole number unless `integer: false`). */
-  public static number(path: string, options: ValueOptions<number> & { readonly integer?: boolean }): number {
-    register(path, options.integer === false ? 'number' : 'integer', options);
-    return numberToken(path);
+  public number(path: string, options: ValueOptions<number> & { readonly integer?: boolean }): number {
+    return numberToken(this.register(path, options.integer === false ? 'number' : 'integer', options));
   }
 
   /**
    * Makes every object under `scope`, and the parts of config.toml it contributes, conditional on
    * a boolean value (default true: plain synth always holds the part).
    */
-  public static toggle(scope: IConstruct, path: string, description: string): void {
-    register(path, 'boolean', { default: true, description });
+  public toggle(scope: IConstruct, path: string, description: string): void {
+    if (App.of(scope) !== this.app) {
+      throw new Error(`Helm value "${path}": ${scope.node.path} is in another App than these values`);
+    }
+    this.register(path, 'boolean', { default: true, description });
     scope.node.addMetadata(TOGGLE_METADATA, path);
   }
 
   /** Every value declared so far, by path. */
-  public static all(): readonly ValueDefinition[] {
-    return [...registry.values()].sort((a, b) => a.path.localeCompare(b.path));
+  public all(): readonly ValueDefinition[] {
+    return [...this.registry.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** Whether `def` is one of these values (a token from another App is not). */
+  public owns(def: ValueDefinition): boolean {
+    return this.registry.get(def.path) === def;
+  }
+
+  private register(path: string, type: ValueDefinition['type'], options: ValueOptions<any>): ValueDefinition {
+    if (typeof path !== 'string' || !VALUE_PATH.test(path)) {
+      throw new Error(`invalid Helm value path ${JSON.stringify(path)}: use dotted camelCase segments such as "runners.docker.image"`);
+    }
+    if (typeof options?.default !== (type === 'integer' ? 'number' : type) || (type === 'integer' && !Number.isSafeInteger(options.default))) {
+      throw new Error(`invalid default ${JSON.stringify(options?.default)} for Helm value "${path}": must be a ${type === 'integer' ? 'safe integer' : type}`);
+    }
+    const existing = this.registry.get(path);
+    if (existing && (existing.type !== type || existing.default !== options.default)) {
+      throw new Error(`Helm value "${path}" is declared twice, as ${existing.type} ${JSON.stringify(existing.default)} and ${type} ${JSON.stringify(options.default)}`);
+    }
+    if (existing) return existing;
+    // values.yaml nests by path: "a.b" cannot hold both a value and "a.b.c".
+    for (const other of this.registry.keys()) {
+      if (other.startsWith(`${path}.`) || path.startsWith(`${other}.`)) {
+        const [parent, child] = other.length < path.length ? [other, path] : [path, other];
+        throw new Error(`Helm value "${path}" clashes with "${other}": "${parent}" cannot be both a value and the parent of "${child}"`);
+      }
+    }
+    const def: ValueDefinition = { path, type, default: options.default, description: options.description, schema: {} };
+    this.registry.set(path, def);
+    DEFINITIONS.set(tokenKey(def), def);
+    return def;
   }
 }
 
@@ -68,42 +121,48 @@ export interface ValueDefinition {
 
 const TOGGLE_METADATA = 'cdk8s-gitlab-runner/toggle';
 const VALUE_PATH = /^[a-zA-Z][a-zA-Z0-9]*(\.[a-zA-Z][a-zA-Z0-9]*)*$/;
-const MARKER = /@@value:([a-zA-Z0-9.]+)@@/g;
+/** A token's marker in text: `@@value:<path>#<id>@@`; the id tells Apps apart. */
+const MARKER = /@@value:([a-zA-Z0-9.]+#\d+)@@/g;
 // Reserved floats, far outside any real prop, one per number value (exact in IEEE 754 doubles).
 const NUMBER_BASE = 1.2345678901234567e+300;
-const NUMBER_TEXT = /1\.234567890\d*e\+300/;
+// Ids step by 1e-14 (about 45 ulps apart); the text keeps "1.2345" for the first 10^8 ids.
+const NUMBER_TEXT = /1\.2345\d*e\+300/;
 
-const registry = new Map<string, ValueDefinition>();
-const numberTokens = new Map<number, string>();
+const BY_APP = new WeakMap<App, Values>();
+// Tokens are unique in the process (a token knows its definition without knowing its App).
+const DEFINITIONS = new Map<string, ValueDefinition>();
+const IDS = new WeakMap<ValueDefinition, number>();
+const numberTokens = new Map<number, ValueDefinition>();
+let nextId = 0;
 
-function register(path: string, type: ValueDefinition['type'], options: ValueOptions<any>): string {
-  if (!VALUE_PATH.test(path)) {
-    throw new Error(`invalid Helm value path "${path}": use dotted camelCase segments such as "runners.docker.image"`);
+/** `<path>#<id>`: what a marker holds. */
+export function tokenKey(def: ValueDefinition): string {
+  let id = IDS.get(def);
+  if (id === undefined) {
+    id = nextId++;
+    IDS.set(def, id);
   }
-  if (typeof options.default !== (type === 'integer' ? 'number' : type)) {
-    throw new Error(`invalid default ${JSON.stringify(options.default)} for Helm value "${path}": must be a ${type}`);
-  }
-  const existing = registry.get(path);
-  if (existing && (existing.type !== type || existing.default !== options.default)) {
-    throw new Error(`Helm value "${path}" is declared twice, as ${existing.type} ${JSON.stringify(existing.default)} and ${type} ${JSON.stringify(options.default)}`);
-  }
-  if (!existing) registry.set(path, { path, type, default: options.default, description: options.description, schema: {} });
-  return path;
+  return `${def.path}#${id}`;
 }
 
-function numberToken(path: string): number {
-  for (const [n, p] of numberTokens) if (p === path) return n;
-  const n = NUMBER_BASE * (1 + numberTokens.size * 1e-12);
-  numberTokens.set(n, path);
+function numberToken(def: ValueDefinition): number {
+  for (const [n, d] of numberTokens) if (d === def) return n;
+  const n = NUMBER_BASE * (1 + IDS.get(def)! * 1e-14);
+  numberTokens.set(n, def);
   return n;
+}
+
+/** The definition behind a marker's `<path>#<id>`. */
+export function definitionOf(key: string): ValueDefinition | undefined {
+  return DEFINITIONS.get(key);
 }
 
 /** The value a token stands for, if `x` is a whole token. */
 export function valueOf(x: unknown): ValueDefinition | undefined {
-  if (typeof x === 'number') return numberTokens.has(x) ? registry.get(numberTokens.get(x)!) : undefined;
+  if (typeof x === 'number') return numberTokens.get(x);
   if (typeof x === 'string') {
-    const m = /^@@value:([a-zA-Z0-9.]+)@@$/.exec(x);
-    return m ? registry.get(m[1]) : undefined;
+    const m = /^@@value:([a-zA-Z0-9.]+#\d+)@@$/.exec(x);
+    return m ? DEFINITIONS.get(m[1]) : undefined;
   }
   return undefined;
 }
@@ -120,16 +179,25 @@ export function hasValues(x: unknown): boolean {
  */
 export function markNumbers(x: string): string {
   if (numberTokens.size === 0 || !NUMBER_TEXT.test(x)) return x;
-  let out = x;
-  for (const [n, p] of numberTokens) out = out.split(String(n)).join(`@@value:${p}@@`);
-  return out;
+  return x.replace(new RegExp(NUMBER_TEXT.source, 'g'), (text) => {
+    const def = numberTokens.get(Number(text));
+    return def ? `@@value:${tokenKey(def)}@@` : text;
+  });
 }
 
 /** `x` with every token replaced by its default: what plain synth emits, and what checks compare. */
 export function concrete<T>(x: T): T {
-  if (typeof x === 'number') return (numberTokens.has(x) ? registry.get(numberTokens.get(x)!)!.default : x) as T;
-  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (_m, p) => String(registry.get(p)!.default)) as T;
+  if (typeof x === 'number') return (numberTokens.has(x) ? numberTokens.get(x)!.default : x) as T;
+  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (_m, k) => String(DEFINITIONS.get(k)!.default)) as T;
   return x;
+}
+
+/**
+ * Text for a Helm template that is not YAML (NOTES.txt): each token as `{{ .Values.<path> }}`.
+ * Template actions written by the caller are kept.
+ */
+export function templateText(x: string): string {
+  return markNumbers(x).replace(MARKER, (_m, k) => `{{ .Values.${DEFINITIONS.get(k)!.path} }}`);
 }
 
 /** {@link concrete} through arrays and objects, keys included. */
@@ -144,7 +212,14 @@ export function concreteDeep<T>(x: T): T {
 /** Records schema keywords for the value behind a whole token (no-op for plain values). */
 export function constrain(x: unknown, schema: Record<string, unknown>): void {
   const def = valueOf(x);
-  if (def) Object.assign(def.schema, schema);
+  if (!def) return;
+  // A value checked by several validators keeps the tightest bounds of all of them.
+  for (const [k, v] of Object.entries(schema)) {
+    const had = def.schema[k];
+    if (typeof had === 'number' && typeof v === 'number' && (k === 'maxLength' || k === 'maximum')) def.schema[k] = Math.min(had, v);
+    else if (typeof had === 'number' && typeof v === 'number' && (k === 'minLength' || k === 'minimum')) def.schema[k] = Math.max(had, v);
+    else def.schema[k] = v;
+  }
 }
 
 /** The toggle paths that switch `scope` on, from the innermost out. */
@@ -152,8 +227,8 @@ export function togglesOf(scope: IConstruct): string[] {
   return scope.node.scopes.flatMap((s) => s.node.metadata.filter((m) => m.type === TOGGLE_METADATA).map((m) => m.data as string));
 }
 
-/** Number tokens and their paths, for the chart writer. */
-export function numberTokenEntries(): ReadonlyArray<[number, string]> {
+/** Number tokens and their definitions, for the chart writer. */
+export function numberTokenEntries(): ReadonlyArray<[number, ValueDefinition]> {
   return [...numberTokens.entries()];
 }
 
@@ -196,10 +271,4 @@ const RESOLVER = new ValuesResolver();
 export function useValues(scope: IConstruct): void {
   const resolvers = App.of(scope).resolvers as IResolver[];
   if (!resolvers.includes(RESOLVER)) resolvers.unshift(RESOLVER);
-}
-
-/** Forgets every value (tests). */
-export function resetValues(): void {
-  registry.clear();
-  numberTokens.clear();
 }

@@ -8,6 +8,7 @@ import { invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
+import { requireDistinctNamespaces } from '../common/rules';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
@@ -399,11 +400,13 @@ export class GitLabRunnerManager extends Construct {
   private buildNamespace(runner: Runner): BuildNamespace {
     const ns = runner.buildNamespace;
     // Pod Security applies per namespace: privileged build pods get a namespace of their own.
-    const others = this.runnerList.filter((r) => r.buildNamespace === ns && r.privileged !== runner.privileged);
-    if (others.length) {
-      invalid(runner, 'buildNamespace', ns, runner.privileged
-        ? `a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runners build there: ${others.map((r) => r.runnerName).join(', ')}`
-        : `privileged runners build there (Pod Security "privileged"): ${others.map((r) => r.runnerName).join(', ')}; unprivileged runners need another namespace`);
+    // One rule per pair, so the chart holds it too when either namespace is a Helm value.
+    const privileged = (r: Runner, other: Runner) => r.privileged
+      ? `a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runners build there: ${other.runnerName}`
+      : `privileged runners build there (Pod Security "privileged"): ${other.runnerName}; unprivileged runners need another namespace`;
+    for (const other of this.runnerList.filter((r) => r !== runner && r.privileged !== runner.privileged)) {
+      requireDistinctNamespaces(runner, { field: 'buildNamespace', value: ns }, { field: 'buildNamespace', value: other.buildNamespace, scope: other },
+        [privileged(runner, other), privileged(other, runner)], [other]);
     }
     let build = this.buildNamespaceMap.get(ns);
     if (!build) {

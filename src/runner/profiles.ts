@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
-import { Resources } from '../common/resources';
+import { overDefaults, Resources } from '../common/resources';
 import { SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import type { TaintedNodePool } from '../nodepool/node-pool';
 import { BuildContainerSecurityContext, EmptyDirBuildVolume, SecretBuildVolume, withBuiltInVolumes } from './build-pod';
@@ -26,7 +26,8 @@ export interface DindRunnerOptions extends Omit<RunnerOptions, 'privileged' | 'n
    */
   readonly pollTimeout?: Duration;
   /**
-   * Service containers' requests and limits: the `docker:dind` service runs the builds.
+   * Service containers' requests and limits: the `docker:dind` service runs the builds. Merged
+   * per resource and side over the defaults: a memory limit alone keeps the 1Gi request.
    * @default - cpu 500m/2, memory 1Gi/4Gi
    */
   readonly serviceResources?: RunnerOptions['serviceResources'];
@@ -115,7 +116,7 @@ export function dindRunnerOptions(managerName: string, o: DindRunnerOptions): Ru
     nodePools: nodePool === undefined ? [] : [nodePool],
     buildNamespace: o.buildNamespace ?? `${managerName}${d.buildNamespaceSuffix}`,
     pollTimeout: o.pollTimeout ?? d.pollTimeout,
-    serviceResources: o.serviceResources ?? d.serviceResources,
+    serviceResources: overDefaults(o.serviceResources, d.serviceResources),
     environment: { ...d.environment, ...o.environment },
   }, { emptyDir: [{ ...d.certsVolume, owner: `the DinD certificates volume "${d.certsVolume.name}"` }], nodePoolField: 'nodePool' });
 }

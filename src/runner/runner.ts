@@ -4,6 +4,7 @@ import type { IRunnerCache } from '../cache/runner-cache';
 import { claim, claimsOf } from '../common/app-claims';
 import { invalid, validationMessage } from '../common/errors';
 import { Resources, resolveResources } from '../common/resources';
+import { requireDistinctNamespaces, requirePollIntervalBelowTimeout } from '../common/rules';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
@@ -222,10 +223,10 @@ export class Runner extends Construct {
     this.managerNamespace = placement.managerNamespace;
     this.buildNamespace = v.dnsLabel(this, 'buildNamespace', options.buildNamespace ?? placement.defaultBuildNamespace);
     v.ownNamespace(this, 'buildNamespace', this.buildNamespace, 'build pods run arbitrary code, and the executor Role there could read its Secrets: use a namespace of your own');
-    if (concrete(this.buildNamespace) === concrete(placement.managerNamespace)) {
-      invalid(this, 'buildNamespace', this.buildNamespace,
-        'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager');
-    }
+    requireDistinctNamespaces(this, { field: 'buildNamespace', value: this.buildNamespace }, { field: 'namespace', value: placement.managerNamespace }, [
+      'must differ from the manager namespace: build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager',
+      'must differ from the build namespace of runner "' + name + '": build pods run arbitrary code and must not share a namespace (and its Secrets) with the manager',
+    ]);
     this.token = resolveSecretKey(this, 'token', options.token, 'runner-token');
     this.buildPod = resolveBuildPod(this, options, options.nodeSelector);
     this.privileged = this.buildPod.privileged;
@@ -320,9 +321,7 @@ export class Runner extends Construct {
     const service = resolveResources(this, 'serviceResources', o.serviceResources, RUNNER_DEFAULTS.serviceResources);
     const pollTimeout = v.seconds(this, 'pollTimeout', o.pollTimeout ?? RUNNER_DEFAULTS.pollTimeout, 1);
     const pollInterval = v.seconds(this, 'pollInterval', o.pollInterval ?? RUNNER_DEFAULTS.pollInterval, 1);
-    if (concrete(pollInterval) >= concrete(pollTimeout)) {
-      invalid(this, 'pollInterval', `${concrete(pollInterval)}s`, `must be shorter than pollTimeout (${concrete(pollTimeout)}s)`);
-    }
+    requirePollIntervalBelowTimeout(this, { field: 'pollInterval', value: pollInterval }, { field: 'pollTimeout', value: pollTimeout }, o.pollInterval === undefined && o.pollTimeout !== undefined);
 
     const kubernetes: KubernetesExecutorToml = {
       namespace: this.buildNamespace,

@@ -1,0 +1,188 @@
+import { App } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { concrete, hasValues, useValues } from '../helm/values';
+import { describeValue, invalid } from './errors';
+import { quantityValue } from './validate';
+
+// Rules over more than one prop (a request and its limit, a poll interval and its timeout, two
+// namespaces), or over one prop where a JSON schema cannot say it (a reserved key prefix). Each
+// rule is defined once, here, as a predicate with its Go-template twin and the message of each
+// side; `require*` checks it at synth and, when a side is a Helm value, records it so the chart
+// (src/helm/helm-chart.ts) fails `helm template` / `helm install` with the same message.
+
+/** One side of a rule: a prop value (possibly a Helm value token) and the field the user wrote. */
+export interface Operand {
+  /** The prop, as in ConfigError messages, e.g. `buildResources.memory.request`. */
+  readonly field: string;
+  /** The value, or a Helm value token. */
+  readonly value: unknown;
+  /**
+   * A unit the message writes after a number, e.g. `s`: `"3s"`.
+   * @default - the value as it is
+   */
+  readonly unit?: string;
+  /**
+   * The construct whose prop this is, when not the rule's: the message names its path.
+   * @default - the rule's construct
+   */
+  readonly scope?: IConstruct;
+}
+
+/** A predicate over operand values, in TypeScript and as a Go template expression. */
+export interface Predicate {
+  /** Whether the (concrete) values are allowed. */
+  readonly holds: (...values: any[]) => boolean;
+  /** A Go template expression, true when allowed, over expressions that yield the values. */
+  readonly helm: (...expressions: string[]) => string;
+  /** Named templates the expression includes (see {@link HELM_HELPERS}). */
+  readonly helpers?: readonly string[];
+}
+
+/** A rule recorded for the Helm chart of an App. */
+export interface RecordedRule {
+  /** The construct whose props the rule checks (its path starts the message; its toggles guard the rule). */
+  readonly scope: IConstruct;
+  readonly predicate: Predicate;
+  readonly operands: readonly Operand[];
+  /** What is allowed, per operand blamed, given the texts of the other operands in order. */
+  readonly allowed: ReadonlyArray<(...others: string[]) => string>;
+  /** The operand blamed when several are Helm values. */
+  readonly blame: number;
+  /** Other constructs the rule is about: their toggles guard it too (both runners of a pair). */
+  readonly guards: readonly IConstruct[];
+}
+
+/** The name of the Go template that turns a Kubernetes quantity into a number. */
+export const QUANTITY_HELPER = 'cdk8s-gitlab-runner.quantity';
+
+/**
+ * Named Go templates the predicates use, written to the chart's `templates/_cdk8s-gitlab-runner.tpl`.
+ * `quantity`: the value of a quantity as a float (`2Gi` → 2147483648, `500m` → 0.5, `4` → 4), the
+ * same arithmetic as {@link quantityValue} in TypeScript.
+ */
+export const HELM_HELPERS: Record<string, string> = {
+  [QUANTITY_HELPER]: [
+    `{{- define "${QUANTITY_HELPER}" -}}`,
+    '{{- $s := toString . -}}',
+    '{{- $n := regexFind "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)" $s -}}',
+    '{{- $suffix := trimPrefix $n $s -}}',
+    '{{- if regexMatch "^[eE]" $suffix -}}{{ float64 $s }}',
+    '{{- else -}}{{ mulf (float64 $n) (get (dict "" 1 "n" 1e-9 "u" 1e-6 "m" 1e-3 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976) $suffix) }}',
+    '{{- end -}}',
+    '{{- end -}}',
+  ].join('\n'),
+};
+
+/** The value of a quantity (a string, or a number as Kubernetes also takes), NaN when it is none. */
+export function quantityAmount(q: unknown): number {
+  return quantityValue(typeof q === 'number' ? String(q) : q as string);
+}
+
+const include = (helper: string, e: string) => `(include "${helper}" ${e} | float64)`;
+
+/** The predicates rules are made of. */
+export const PREDICATES = {
+  /** quantity a <= quantity b. */
+  quantityAtMost: {
+    holds: (a: unknown, b: unknown) => quantityAmount(a) <= quantityAmount(b),
+    helm: (a: string, b: string) => `le ${include(QUANTITY_HELPER, a)} ${include(QUANTITY_HELPER, b)}`,
+    helpers: [QUANTITY_HELPER],
+  },
+  /** number a < number b. */
+  lessThan: {
+    holds: (a: number, b: number) => a < b,
+    helm: (a: string, b: string) => `lt (${a} | float64) (${b} | float64)`,
+  },
+  /** a and b differ (as strings). */
+  differs: {
+    holds: (a: unknown, b: unknown) => String(a) !== String(b),
+    helm: (a: string, b: string) => `ne (${a} | toString) (${b} | toString)`,
+  },
+  /** a does not match an RE2-compatible pattern. */
+  notMatching: (pattern: RegExp): Predicate => ({
+    holds: (a: unknown) => !pattern.test(String(a)),
+    helm: (a: string) => `not (regexMatch ${JSON.stringify(pattern.source)} (${a} | toString))`,
+  }),
+} as const;
+
+const RECORDED = new WeakMap<App, RecordedRule[]>();
+
+/** The rules recorded for the Helm chart of `app`, in the order they were checked. */
+export function rulesOf(app: App): readonly RecordedRule[] {
+  return RECORDED.get(app) ?? [];
+}
+
+/**
+ * Requires `predicate` over `operands`. At synth, a violation is a ConfigError blaming operand
+ * `blame` with `allowed[blame]`; when an operand is a Helm value, the rule is also recorded for
+ * the chart, where it blames the operand that is a Helm value.
+ */
+export function requireRule(scope: IConstruct, rule: { predicate: Predicate; operands: readonly Operand[]; allowed: ReadonlyArray<(...others: string[]) => string>; blame?: number; guards?: readonly IConstruct[] }): void {
+  const blame = rule.blame ?? 0;
+  const values = rule.operands.map((o) => concrete(o.value));
+  if (!rule.predicate.holds(...values)) {
+    const others = rule.operands.filter((_, i) => i !== blame).map((o) => operandText(o));
+    invalid(rule.operands[blame].scope ?? scope, rule.operands[blame].field, displayed(rule.operands[blame]), rule.allowed[blame](...others));
+  }
+  if (rule.operands.some((o) => hasValues(o.value))) {
+    useValues(scope);
+    const app = App.of(scope);
+    if (!RECORDED.has(app)) RECORDED.set(app, []);
+    RECORDED.get(app)!.push({ scope, predicate: rule.predicate, operands: rule.operands, allowed: rule.allowed, blame, guards: rule.guards ?? [] });
+  }
+}
+
+/** An operand's value as a message shows it: with its unit. */
+function displayed(o: Operand): unknown {
+  if (o.unit === undefined) return o.value;
+  return `${concrete(o.value)}${o.unit}`;
+}
+
+/** `field value` of an operand, for the message of another operand. */
+export function operandText(o: Operand): string {
+  return `${o.field} ${describeValue(displayed(o))}`;
+}
+
+/** A request never above its limit; the message blames the request, or the limit when only the limit was given. */
+export function requireRequestAtMostLimit(scope: IConstruct, request: Operand, limit: Operand, blameLimit: boolean): void {
+  requireRule(scope, {
+    predicate: PREDICATES.quantityAtMost,
+    operands: [request, limit],
+    allowed: [
+      (l) => `must be at most the limit, ${l}`,
+      (r) => `must be at least the request, ${r}`,
+    ],
+    blame: blameLimit ? 1 : 0,
+  });
+}
+
+/** A poll interval shorter than its poll timeout; blames the timeout when only it was given. */
+export function requirePollIntervalBelowTimeout(scope: IConstruct, interval: Operand, timeout: Operand, blameTimeout: boolean): void {
+  requireRule(scope, {
+    predicate: PREDICATES.lessThan,
+    operands: [{ ...interval, unit: 's' }, { ...timeout, unit: 's' }],
+    allowed: [
+      (t) => `must be shorter than ${t}`,
+      (i) => `must be longer than ${i}`,
+    ],
+    blame: blameTimeout ? 1 : 0,
+  });
+}
+
+/**
+ * Two namespaces that must differ; `why` says why, from the first operand's side (the blamed
+ * one at synth; in the chart, the first that is a Helm value).
+ */
+export function requireDistinctNamespaces(scope: IConstruct, first: Operand, second: Operand, why: [string, string], guards: readonly IConstruct[] = []): void {
+  requireRule(scope, {
+    predicate: PREDICATES.differs,
+    operands: [first, second],
+    allowed: [() => why[0], () => why[1]],
+    guards,
+  });
+}
+
+/** A single prop that must not match `pattern` (RE2-compatible), where a JSON schema cannot say it. */
+export function requireNotMatching(scope: IConstruct, field: string, value: unknown, pattern: RegExp, allowed: string): void {
+  requireRule(scope, { predicate: PREDICATES.notMatching(pattern), operands: [{ field, value }], allowed: [() => allowed] });
+}
