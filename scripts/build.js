@@ -11,7 +11,7 @@ const stamp = path.join(root, 'lib', '.tsbuildinfo');
 const sources = ['src', 'imports', 'examples', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 // Synthesized output (examples/*/dist) is not a source: regenerating it must not trigger a build.
 const notSources = new Set(['dist']);
-const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh'];
+const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh', 'src/common/secret-value.sh'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);

@@ -20,8 +20,14 @@
 #  5. create or replace the policy, create the runner user or update its secret key, attach the
 #     policy to it.
 # Secret values reach mc on stdin, never on a command line; only the runner user's access key
-# (an identifier, not a secret) is printed.
+# (an identifier, not a secret) is printed. They are read as secret-value.sh defines (shipped
+# beside this script): trimmed, refused when empty, holding whitespace, a control character or a
+# NUL, starting with a byte-order mark or not UTF-8.
 set -eu
+export LC_ALL=C
+# Beside this script in its ConfigMap; ${0%/*}, as the image may have no dirname.
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
+. "$here/secret-value.sh"
 
 config_dir=$1
 secrets_dir=$2
@@ -32,18 +38,11 @@ fail() {
   exit 1
 }
 
-# The trimmed content of a secret file (a trailing newline is common); fails when the file is
-# missing, shorter than $2 characters, or holds whitespace inside.
+# A secret file's value as secret-value.sh defines it (shared with render-config.sh, so the
+# runner and this Job accept and refuse the same values), at least $2 characters long.
 secret() {
-  file="$secrets_dir/$1"
-  [ -r "$file" ] || fail "secret file $1 is missing"
-  value=$(cat "$file")
-  value=${value#"${value%%[![:space:]]*}"}
-  value=${value%"${value##*[![:space:]]}"}
-  case $value in
-    *[[:space:]]*) fail "secret $1 holds whitespace or a line break" ;;
-  esac
-  [ "${#value}" -ge "$2" ] || fail "secret $1 is missing or shorter than $2 characters (MinIO's minimum)"
+  value=$(secret_value "$secrets_dir/$1" "$1") || fail "refusing secret $1 (see above)"
+  [ "${#value}" -ge "$2" ] || fail "secret $1 is shorter than $2 characters (MinIO's minimum)"
   printf '%s' "$value"
 }
 
