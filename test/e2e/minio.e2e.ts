@@ -93,11 +93,11 @@ class Mounts {
 }
 
 /** Writes the Secret items a volume (secret or projected) projects into `dir`. */
-function writeSecretItems(volume: any, dir: string): void {
+function writeSecretItems(volume: any, dir: string, secrets: typeof SECRETS): void {
   const sources = volume.secret ? [{ secret: { name: volume.secret.secretName, items: volume.secret.items } }] : volume.projected.sources;
   for (const { secret } of sources) {
     for (const item of secret.items) {
-      const value = SECRETS[secret.name]?.[item.key];
+      const value = secrets[secret.name]?.[item.key];
       if (value === undefined) throw new Error(`the test has no value for Secret ${secret.name} key ${item.key}`);
       fs.mkdirSync(path.dirname(path.join(dir, item.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, item.path), value, { mode: 0o400 });
@@ -106,12 +106,12 @@ function writeSecretItems(volume: any, dir: string): void {
 }
 
 /** Sets up the container's volumes as folders: Secrets and ConfigMaps written, the rest empty. */
-function mountVolumes(container: any, podSpec: any, objects: Obj[], namespace: string, root: string): Mounts {
+function mountVolumes(container: any, podSpec: any, objects: Obj[], namespace: string, root: string, secrets = SECRETS): Mounts {
   const mounts = new Mounts(root);
   for (const m of container.volumeMounts ?? []) {
     const dir = mounts.add(m.mountPath);
     const volume = podSpec.volumes.find((v: any) => v.name === m.name);
-    if (volume.secret || volume.projected) writeSecretItems(volume, dir);
+    if (volume.secret || volume.projected) writeSecretItems(volume, dir, secrets);
     if (volume.configMap) {
       const cm = one(objects, `ConfigMap ${volume.configMap.name}`, (o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name && o.metadata.namespace === namespace);
       for (const [file, text] of Object.entries(cm.data as Record<string, string>)) fs.writeFileSync(path.join(dir, file), text);
@@ -170,13 +170,13 @@ function mcJson(...args: string[]): any {
 }
 
 /** Runs the emitted provisioning Job's container as a local process; returns status and output. */
-function runJob(objects: Obj[], root: string): { status: number; out: string } {
+function runJob(objects: Obj[], root: string, secrets = SECRETS): { status: number; out: string } {
   const job = one(objects, 'bucket provisioning Job', (o) => o.kind === 'Job');
   const podSpec = job.spec.template.spec;
   expect(podSpec.containers).toHaveLength(1);
   const container = podSpec.containers[0];
   fs.mkdirSync(root, { recursive: true });
-  const mounts = mountVolumes(container, podSpec, objects, job.metadata.namespace!, root);
+  const mounts = mountVolumes(container, podSpec, objects, job.metadata.namespace!, root, secrets);
   const service = one(objects, 'MinIO Service', (o) => o.kind === 'Service' && o.metadata.name === 'minio' && o.metadata.namespace === job.metadata.namespace);
   const env: Record<string, string> = {};
   for (const e of container.env) {
@@ -348,6 +348,20 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
       const rootArgs = args.map((a) => a.replace(/^runner(\/|$)/, 'root$1'));
       if (args[0] !== 'rm' && args[0] !== 'ilm') expect(mc(...rootArgs).status).toBe(0);
     });
+  });
+
+  test('GIVEN cache keys in UTF-8 with URL and shell special characters (values secret-value.sh accepts) WHEN the Job runs THEN that user can put and get', () => {
+    const user = 'runnér-ü', key = 'clé-€-😀-a=b&c%20d+e/f$x\'"';
+    const out = runJob(objects, path.join(work, 'job-utf8'), { ...SECRETS, 'gitlab-runner-cache': { accesskey: `${user}\n`, secretkey: `${key}\n` } });
+    expect(out.status).toBe(0);
+    expect(mcJson('admin', 'user', 'info', 'root', user)).toMatchObject({ userStatus: 'enabled', policyName });
+    // Keys on stdin, as the script gives them: an MC_HOST_ URL would need them encoded.
+    const alias = spawnSync('mc', ['alias', 'set', 'utf8', `http://${endpoint}`, '--api', 'S3v4', '--path', 'on'], { input: `${user}\n${key}\n`, env: mcEnv(), encoding: 'utf8' });
+    expect(alias.status).toBe(0);
+    fs.writeFileSync(path.join(work, 'utf8.zip'), 'utf8 archive\n');
+    expect(mc('cp', path.join(work, 'utf8.zip'), `utf8/${bucket}/utf8.zip`).status).toBe(0);
+    expect(mc('cat', `utf8/${bucket}/utf8.zip`)).toEqual({ status: 0, out: 'utf8 archive\n' });
+    expect(mc('ls', 'utf8/other-bucket').status).not.toBe(0);
   });
 });
 
