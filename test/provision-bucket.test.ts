@@ -24,7 +24,8 @@ function provisioning(props: Partial<MinioCacheProps> = {}): { job: K8sObject; c
 }
 
 // A stand-in for the mc client: logs every call and what it read on stdin; `mc ready` succeeds
-// from the FAKE_MC_READY_AFTER-th call; the command named by FAKE_MC_FAIL fails.
+// from the FAKE_MC_READY_AFTER-th call, or, with FAKE_MC_READY_HANGS, retries without end as the
+// real one does while MinIO is unreachable; the command named by FAKE_MC_FAIL fails.
 const FAKE_MC = `#!/bin/sh
 PATH=/usr/bin:/bin
 log="$FAKE_MC_LOG"
@@ -32,6 +33,9 @@ printf 'mc %s\\n' "$*" >> "$log"
 case "$1 $2" in
   "alias set"|"admin user"|"ilm import") printf 'stdin %s\\n' "$(cat | tr '\\n' '|')" >> "$log" ;;
 esac
+if [ "$1" = ready ] && [ -n "\${FAKE_MC_READY_HANGS:-}" ]; then
+  while :; do sleep 1; done
+fi
 if [ "$1" = ready ]; then
   n=$(cat "$log.ready" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$log.ready"
   [ "$n" -ge "\${FAKE_MC_READY_AFTER:-1}" ] || exit 1
@@ -65,6 +69,8 @@ function run(shell: Shell, job: K8sObject, config: Record<string, string>, secre
   try {
     const stdout = execFileSync(command, [...args, path.join(configDir, 'provision-bucket.sh'), configDir, secretsDir], {
       env: { ...jobEnv, PATH, FAKE_MC_LOG: log, READY_INTERVAL: '0', ...env }, stdio: 'pipe',
+      // A bound, not a timing assertion: a script that hangs is killed and fails the test.
+      timeout: 60_000,
     }).toString();
     result = { status: 0, stdout, stderr: '' };
   } catch (e: any) {
@@ -128,6 +134,13 @@ describe.each(shells)('provision-bucket.sh (the provisioning Job) run with the r
     expect(out.status).not.toBe(0);
     expect(out.stderr).toContain('provision-bucket: MinIO at http://minio.gitlab-runner-cache.svc.cluster.local:9000 is not ready after 2 attempts');
     expect(out.calls.filter((c) => c.startsWith('mc ') && !c.startsWith('mc alias') && !c.startsWith('mc ready'))).toEqual([]);
+  });
+
+  test('GIVEN MinIO unreachable and `mc ready` retrying without end (as the real mc does) THEN each check is cut off and it gives up after READY_ATTEMPTS', () => {
+    const out = run(shell, job, config, SECRETS, { FAKE_MC_READY_HANGS: '1', READY_ATTEMPTS: '2', READY_TIMEOUT: '1' });
+    expect(out.stderr).toContain('provision-bucket: MinIO at http://minio.gitlab-runner-cache.svc.cluster.local:9000 is not ready after 2 attempts');
+    expect(out.status).toBe(1);
+    expect(out.calls.filter((c) => c.startsWith('mc ready'))).toEqual(['mc ready cache', 'mc ready cache']);
   });
 
   test('GIVEN an mc command that fails THEN the script stops there', () => {

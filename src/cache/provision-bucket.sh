@@ -8,8 +8,9 @@
 # SECRETS_DIR, files from Secrets (never in the Job's spec): root-user and root-password (MinIO's
 #   root credentials), cache-accesskey and cache-secretkey (the runner user's keys).
 # Environment: MINIO_URL (http://host:port), BUCKET, POLICY (policy name), QUOTA_BYTES (empty for
-#   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS and
-#   READY_INTERVAL (seconds) to wait for MinIO.
+#   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS,
+#   READY_INTERVAL (seconds between attempts) and READY_TIMEOUT (seconds one check may take) to
+#   wait for MinIO.
 #
 # Every step is idempotent, so the Job can run again whenever its inputs change, and the bucket
 # ends up exactly as configured (an expiry or quota removed from the props is removed here too):
@@ -56,9 +57,23 @@ secret_key=$(secret cache-secretkey 8)
 # --api skips mc's signature probe, so the alias can be set before MinIO answers.
 printf '%s\n%s\n' "$root_user" "$root_password" | mc alias set "$alias" "$MINIO_URL" --api S3v4 --path on >/dev/null
 
+# `mc ready` itself retries without end while MinIO is unreachable: each check gets READY_TIMEOUT
+# seconds, then counts as a failed attempt, so the Job fails with a message rather than hanging
+# until its deadline. sh, sleep and kill only: the mc image has no `timeout`.
+ready() {
+  mc ready "$alias" >/dev/null 2>&1 &
+  check=$!
+  (sleep "${READY_TIMEOUT:-10}"; kill "$check" 2>/dev/null) >/dev/null 2>&1 &
+  watchdog=$!
+  status=0
+  wait "$check" || status=$?
+  kill "$watchdog" 2>/dev/null || true
+  return "$status"
+}
+
 echo "provision-bucket: waiting for MinIO at $MINIO_URL"
 attempt=1
-until mc ready "$alias" >/dev/null 2>&1; do
+until ready; do
   [ "$attempt" -lt "${READY_ATTEMPTS:-60}" ] || fail "MinIO at $MINIO_URL is not ready after $attempt attempts"
   attempt=$((attempt + 1))
   sleep "${READY_INTERVAL:-5}"

@@ -170,7 +170,7 @@ function mcJson(...args: string[]): any {
 }
 
 /** Runs the emitted provisioning Job's container as a local process; returns status and output. */
-function runJob(objects: Obj[], root: string, secrets = SECRETS): { status: number; out: string } {
+function runJob(objects: Obj[], root: string, secrets = SECRETS, extraEnv: Record<string, string> = {}, target = endpoint): { status: number; out: string } {
   const job = one(objects, 'bucket provisioning Job', (o) => o.kind === 'Job');
   const podSpec = job.spec.template.spec;
   expect(podSpec.containers).toHaveLength(1);
@@ -185,14 +185,16 @@ function runJob(objects: Obj[], root: string, secrets = SECRETS): { status: numb
       // The Job reaches MinIO through its Service: the test has it at 127.0.0.1.
       const url = new URL(value);
       expect(`${url.hostname}:${url.port}`).toBe(`minio.${job.metadata.namespace}.svc.cluster.local:${service.spec.ports[0].port}`);
-      value = `${url.protocol}//${endpoint}`;
+      value = `${url.protocol}//${target}`;
     }
     env[e.name] = value;
   }
   const [shell, ...scriptArgs] = container.command;
   expect(shell).toBe('/bin/sh');
   const r = spawnSync(shell, [...scriptArgs, ...container.args].map((a: string) => mounts.remap(a)), {
-    env: { ...env, PATH, HOME: mounts.remap('/tmp') }, encoding: 'utf8',
+    env: { ...env, PATH, HOME: mounts.remap('/tmp'), ...extraEnv }, encoding: 'utf8',
+    // A bound, not a timing assertion: a Job that hangs fails the test instead of the tier.
+    timeout: 180_000,
   });
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -283,6 +285,12 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
     expect(first.versioning).toBe('Suspended');
     expect(first.user).toEqual({ status: 'enabled', policy: policyName });
     expect(first.policy).toEqual(normalizePolicy(JSON.parse(jobConfig['policy.json'])));
+  });
+
+  test('GIVEN nothing listening at the MinIO address WHEN the Job runs THEN it gives up after READY_ATTEMPTS with a message (the real `mc ready` retries without end)', async () => {
+    const out = runJob(objects, path.join(work, 'job-unreachable'), SECRETS, { READY_ATTEMPTS: '2', READY_TIMEOUT: '2', READY_INTERVAL: '0' }, `127.0.0.1:${await freePort()}`);
+    expect(out.out).toMatch(/provision-bucket: MinIO at http:\/\/127\.0\.0\.1:\d+ is not ready after 2 attempts/);
+    expect(out.status).toBe(1);
   });
 
   test('WHEN it runs a second time THEN it succeeds and changes nothing', () => {
