@@ -6,7 +6,7 @@ import {
   CacheCredentials, fromToml, GcsCache, GitLabRunnerManager, IRunnerCache, MinioCache, MinioCacheProps, Runner, S3Cache,
 } from '../src';
 import { ReferenceStack } from '../src/main';
-import { find, K8sObject, podSpecs, renderConfig, synth } from './helpers';
+import { find, K8sObject, podSpecs, renderConfig, renderSites, synth } from './helpers';
 import { policyFindings, policyViolations } from './policy';
 import { validateSchema } from './schema';
 
@@ -136,7 +136,7 @@ describe('runner wiring: the runner\'s cache section comes from the cache constr
       ] } },
       { secret: { name: 'runner-token', optional: true, items: [{ key: 'runner-token', path: 'runner-token/runner-token' }] } },
     ]);
-    expect(pod.initContainers[0].args).toEqual(expect.arrayContaining(['gitlab-runner-cache/accesskey', 'gitlab-runner-cache/secretkey']));
+    expect(pod.initContainers[0].args).toEqual(expect.arrayContaining(['runners.cache.s3.AccessKey=gitlab-runner-cache/accesskey', 'runners.cache.s3.SecretKey=gitlab-runner-cache/secretkey']));
     expect(pod.containers[0].volumeMounts.map((m: any) => m.name)).not.toContain('runner-secrets');
   });
 
@@ -214,7 +214,7 @@ describe('rendered config.toml (the real render script)', () => {
       'runner-token/runner-token': 'glrt-abc\n',
       'gitlab-runner-cache/accesskey': 'gitlab-runner\n',
       'gitlab-runner-cache/secretkey': 'cache-S3cret-"Key\\\n',
-    });
+    }, {}, 'sh', renderSites(objects, 'gitlab-runner'));
     expect(out.stderr).toBe('');
     const rendered = fs.readFileSync(path.join(out.dir, 'config.toml'), 'utf8');
     const s3 = (parse(rendered) as any).runners[0].cache.s3;

@@ -76,7 +76,7 @@ describe('Helm chart of the reference stack', () => {
       const sources = sts(o).spec.template.spec.volumes.find((v: any) => v.name === 'runner-secrets').projected.sources;
       expect(sources.map((x: any) => x.secret.name)).toContain('other-token');
     }],
-    ['runners.default.token.key=token', (o) => expect(sts(o).spec.template.spec.initContainers[0].args).toContain('gitlab-runner-token/token')],
+    ['runners.default.token.key=token', (o) => expect(sts(o).spec.template.spec.initContainers[0].args).toContain('runners.token=gitlab-runner-token/token')],
     ['runners.default.buildNamespace=ci-builds', (o) => {
       expect(config(o)).toContain('namespace = "ci-builds"');
       expect(o.filter((x) => x.kind === 'Role').map((x) => x.metadata.namespace).sort()).toEqual(['ci-builds', 'gitlab-runner-privileged-builds']);
@@ -107,7 +107,7 @@ describe('Helm chart of the reference stack', () => {
     ['privileged.enabled=false', (o) => {
       expect((parse(config(o)) as any).runners.map((r: any) => r.name)).toEqual(['default']);
       expect(o.filter((x) => /privileged/.test(`${x.metadata.namespace} ${x.metadata.name}`)).map(key)).toEqual([]);
-      expect(sts(o).spec.template.spec.initContainers[0].args).toContain('gitlab-runner-dind-token/runner-token');
+      expect(sts(o).spec.template.spec.initContainers[0].args).toContain('runners.token=gitlab-runner-dind-token/runner-token');
     }],
     ['cache.enabled=false', (o) => {
       expect(o.filter((x) => x.metadata.namespace === 'gitlab-runner-cache' || x.metadata.name === 'gitlab-runner-cache')).toEqual([]);

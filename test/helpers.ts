@@ -48,10 +48,12 @@ export function tmpdir(prefix = 'cdk8s-gitlab-runner-test-'): string {
 }
 
 /**
- * Runs the real render script (the one shipped in the ConfigMap) with /bin/sh, as the init
- * container does, over a template and a set of secret files. Returns the config directory.
+ * Runs the real render script (the one shipped in the ConfigMap, with the shared secret-value.sh
+ * beside it) with /bin/sh, as the init container does, over a template and a set of secret files.
+ * `sites` are the script's placeholder-site arguments (see {@link renderSites}); by default one
+ * `token` site per secret, for hand-written templates. Returns the config directory.
  */
-export function renderConfig(template: string, secrets: Record<string, string>, env: Record<string, string> = {}, shell: Shell = 'sh'): { dir: string; stderr: string; status: number } {
+export function renderConfig(template: string, secrets: Record<string, string | Buffer>, env: Record<string, string> = {}, shell: Shell = 'sh', sites?: string[]): { dir: string; stderr: string; status: number } {
   const work = tmpdir();
   const templateFile = path.join(work, 'config.template.toml');
   fs.writeFileSync(templateFile, template);
@@ -62,18 +64,50 @@ export function renderConfig(template: string, secrets: Record<string, string>, 
   }
   const configDir = path.join(work, 'config');
   fs.mkdirSync(configDir);
-  const script = path.join(__dirname, '..', 'src', 'runner', 'render-config.sh');
+  const scriptDir = path.join(work, 'scripts');
+  fs.mkdirSync(scriptDir);
+  for (const file of ['runner/render-config.sh', 'common/secret-value.sh']) {
+    fs.copyFileSync(path.join(__dirname, '..', 'src', file), path.join(scriptDir, path.basename(file)));
+  }
+  const script = path.join(scriptDir, 'render-config.sh');
   const [command, args, PATH] = shell === 'busybox'
     ? [busyboxPath(), ['sh'], busyboxBin()]
     : ['/bin/sh', [], process.env.PATH];
   try {
-    execFileSync(command, [...args, script, templateFile, configDir, secretsDir, ...Object.keys(secrets)], {
+    execFileSync(command, [...args, script, templateFile, configDir, secretsDir, ...(sites ?? Object.keys(secrets).map((name) => `token=${name}`))], {
       env: { PATH, POD_NAME: 'gitlab-runner-0', ...env }, stdio: 'pipe',
     });
     return { dir: configDir, stderr: '', status: 0 };
   } catch (e: any) {
     return { dir: configDir, stderr: String(e.stderr), status: e.status };
   }
+}
+
+/**
+ * Secret values both scripts refuse (secret-value.sh), with the reason they give: one table for
+ * render-config.sh and provision-bucket.sh, so they are shown to refuse the same.
+ */
+export const SECRET_VALUE_CASES: ReadonlyArray<[string, string | Buffer, RegExp]> = [
+  ['an empty value', '  \n', /is empty/],
+  ['a line break inside', 'line1-abcdefgh\nline2-abcdefgh', /holds whitespace, a line break or a control character inside/],
+  ['a space inside', 'abcdefgh ijklmnop', /holds whitespace, a line break or a control character inside/],
+  ['a control character', 'abcdefgh\u0007ijklmnop', /holds whitespace, a line break or a control character inside/],
+  ['a NUL byte inside', Buffer.from('abcdefgh\0ijklmnop'), /holds a NUL byte/],
+  ['a NUL byte at the end', Buffer.from('abcdefghijklmnop\0\n'), /holds a NUL byte/],
+  ['a byte-order mark', Buffer.from('\uFEFFabcdefghijklmnop', 'utf8'), /starts with a byte-order mark/],
+  ['invalid UTF-8 (a lone continuation byte)', Buffer.from([...Buffer.from('abcdefgh'), 0x80, ...Buffer.from('ijkl')]), /is not valid UTF-8/],
+  ['invalid UTF-8 (Latin-1 é)', Buffer.from([...Buffer.from('caf'), 0xe9, ...Buffer.from('-abcdefgh')]), /is not valid UTF-8/],
+  ['invalid UTF-8 (an overlong "/")', Buffer.from([...Buffer.from('abcdefgh'), 0xc0, 0xaf]), /is not valid UTF-8/],
+  ['invalid UTF-8 (a surrogate)', Buffer.from([...Buffer.from('abcdefgh'), 0xed, 0xa0, 0x80]), /is not valid UTF-8/],
+  ['invalid UTF-8 (a truncated sequence)', Buffer.from([...Buffer.from('abcdefgh'), 0xe2, 0x82]), /is not valid UTF-8/],
+];
+
+/** The placeholder sites the emitted StatefulSet passes to render-config.sh. */
+export function renderSites(objects: K8sObject[], manager = 'gitlab-runner'): string[] {
+  const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === manager);
+  if (!sts) throw new Error(`no StatefulSet ${manager}`);
+  const init = sts.spec.template.spec.initContainers.find((c: any) => c.name === 'render-config');
+  return init.args.slice(3);
 }
 
 /** The shells the render script is tested under: the system's (dash, mawk) and busybox's (as in the alpine runner image). */

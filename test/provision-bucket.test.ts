@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CacheCredentials, GitLabRunnerManager, MinioCache, MinioCacheProps, MINIO_START_SCRIPT } from '../src';
-import { busyboxBinWith, busyboxPath, K8sObject, Shell, synth, tmpdir } from './helpers';
+import { busyboxBinWith, busyboxPath, K8sObject, SECRET_VALUE_CASES, Shell, synth, tmpdir } from './helpers';
 
 const SCRIPT = path.join(__dirname, '..', 'src', 'cache', 'provision-bucket.sh');
 
@@ -24,7 +24,8 @@ function provisioning(props: Partial<MinioCacheProps> = {}): { job: K8sObject; c
 }
 
 // A stand-in for the mc client: logs every call and what it read on stdin; `mc ready` succeeds
-// from the FAKE_MC_READY_AFTER-th call; the command named by FAKE_MC_FAIL fails.
+// from the FAKE_MC_READY_AFTER-th call, or, with FAKE_MC_READY_HANGS, retries without end as the
+// real one does while MinIO is unreachable; the command named by FAKE_MC_FAIL fails.
 const FAKE_MC = `#!/bin/sh
 PATH=/usr/bin:/bin
 log="$FAKE_MC_LOG"
@@ -32,6 +33,9 @@ printf 'mc %s\\n' "$*" >> "$log"
 case "$1 $2" in
   "alias set"|"admin user"|"ilm import") printf 'stdin %s\\n' "$(cat | tr '\\n' '|')" >> "$log" ;;
 esac
+if [ "$1" = ready ] && [ -n "\${FAKE_MC_READY_HANGS:-}" ]; then
+  while :; do sleep 1; done
+fi
 if [ "$1" = ready ]; then
   n=$(cat "$log.ready" 2>/dev/null || echo 0); n=$((n + 1)); echo "$n" > "$log.ready"
   [ "$n" -ge "\${FAKE_MC_READY_AFTER:-1}" ] || exit 1
@@ -42,10 +46,10 @@ echo "mc: ok"
 
 interface Run { status: number; stdout: string; stderr: string; calls: string[] }
 
-const SECRETS = { 'root-user': 'minio-admin\n', 'root-password': 'r00t-Passw0rd\n', 'cache-accesskey': 'gitlab-runner', 'cache-secretkey': 'cache-S3cret-Key\n' };
+const SECRETS: Record<string, string | Buffer> = { 'root-user': 'minio-admin\n', 'root-password': 'r00t-Passw0rd\n', 'cache-accesskey': 'gitlab-runner', 'cache-secretkey': 'cache-S3cret-Key\n' };
 
 /** Runs the real script the way the Job does (config and secret folders, the Job's env) against the fake mc. */
-function run(shell: Shell, job: K8sObject, config: Record<string, string>, secrets: Record<string, string> = SECRETS, env: Record<string, string> = {}): Run {
+function run(shell: Shell, job: K8sObject, config: Record<string, string>, secrets: Record<string, string | Buffer> = SECRETS, env: Record<string, string> = {}): Run {
   const work = tmpdir();
   const configDir = path.join(work, 'config');
   const secretsDir = path.join(work, 'secrets');
@@ -63,8 +67,10 @@ function run(shell: Shell, job: K8sObject, config: Record<string, string>, secre
     : ['/bin/sh', [], `${fakeDir}:/usr/bin:/bin`];
   let result: Omit<Run, 'calls'>;
   try {
-    const stdout = execFileSync(command, [...args, SCRIPT, configDir, secretsDir], {
+    const stdout = execFileSync(command, [...args, path.join(configDir, 'provision-bucket.sh'), configDir, secretsDir], {
       env: { ...jobEnv, PATH, FAKE_MC_LOG: log, READY_INTERVAL: '0', ...env }, stdio: 'pipe',
+      // A bound, not a timing assertion: a script that hangs is killed and fails the test.
+      timeout: 60_000,
     }).toString();
     result = { status: 0, stdout, stderr: '' };
   } catch (e: any) {
@@ -82,6 +88,7 @@ describe.each(shells)('provision-bucket.sh (the provisioning Job) run with the r
 
   test('THEN the script in the ConfigMap is the shipped one', () => {
     expect(config['provision-bucket.sh']).toBe(fs.readFileSync(SCRIPT, 'utf8'));
+    expect(config['secret-value.sh']).toBe(fs.readFileSync(path.join(__dirname, '..', 'src', 'common', 'secret-value.sh'), 'utf8'));
   });
 
   test('GIVEN MinIO ready on the third check WHEN run THEN it provisions bucket, expiry, versioning, policy and user, in order', () => {
@@ -131,6 +138,13 @@ describe.each(shells)('provision-bucket.sh (the provisioning Job) run with the r
     expect(out.calls.filter((c) => c.startsWith('mc ') && !c.startsWith('mc alias') && !c.startsWith('mc ready'))).toEqual([]);
   });
 
+  test('GIVEN MinIO unreachable and `mc ready` retrying without end (as the real mc does) THEN each check is cut off and it gives up after READY_ATTEMPTS', () => {
+    const out = run(shell, job, config, SECRETS, { FAKE_MC_READY_HANGS: '1', READY_ATTEMPTS: '2', READY_TIMEOUT: '1' });
+    expect(out.stderr).toContain('provision-bucket: MinIO at http://minio.gitlab-runner-cache.svc.cluster.local:9000 is not ready after 2 attempts');
+    expect(out.status).toBe(1);
+    expect(out.calls.filter((c) => c.startsWith('mc ready'))).toEqual(['mc ready cache', 'mc ready cache']);
+  });
+
   test('GIVEN an mc command that fails THEN the script stops there', () => {
     const out = run(shell, job, config, SECRETS, { FAKE_MC_FAIL: 'version suspend' });
     expect(out.status).not.toBe(0);
@@ -138,9 +152,8 @@ describe.each(shells)('provision-bucket.sh (the provisioning Job) run with the r
   });
 
   test.each([
-    ['an empty root password', { 'root-password': ' \n' }, 'provision-bucket: secret root-password is missing or shorter than 8 characters (MinIO\'s minimum)'],
-    ['a short cache secret key', { 'cache-secretkey': 'short' }, 'provision-bucket: secret cache-secretkey is missing or shorter than 8 characters (MinIO\'s minimum)'],
-    ['a key with a line break inside', { 'cache-secretkey': 'two\nlines-here' }, 'provision-bucket: secret cache-secretkey holds whitespace or a line break'],
+    ['an empty root password', { 'root-password': ' \n' }, 'secret root-password is empty\nprovision-bucket: refusing secret root-password (see above)'],
+    ['a short cache secret key', { 'cache-secretkey': 'short' }, 'provision-bucket: secret cache-secretkey is shorter than 8 characters (MinIO\'s minimum)'],
     ['the root user as the cache access key', { 'cache-accesskey': 'minio-admin' }, 'provision-bucket: the cache access key is MinIO\'s root user: runners must get their own user'],
   ])('GIVEN %s THEN it fails before calling mc', (_name, override, message) => {
     const out = run(shell, job, config, { ...SECRETS, ...override });
@@ -149,10 +162,28 @@ describe.each(shells)('provision-bucket.sh (the provisioning Job) run with the r
     expect(out.calls).toEqual([]);
   });
 
+  // What secret-value.sh refuses, provision-bucket.sh refuses (config-toml.test.ts: the same
+  // table for render-config.sh), in every secret file; a NUL used to be dropped on the way to mc.
+  describe.each(['cache-secretkey', 'root-password'])('in %s', (file) => {
+    test.each(SECRET_VALUE_CASES)('GIVEN %s THEN it fails before calling mc, naming the file', (_name, value, message) => {
+      const out = run(shell, job, config, { ...SECRETS, [file]: value });
+      expect(out.status).not.toBe(0);
+      expect(out.stderr).toMatch(new RegExp(`^secret ${file} ${message.source}`));
+      expect(out.calls).toEqual([]);
+    });
+  });
+
+  test('GIVEN a UTF-8 secret key THEN it reaches mc unchanged (the refusals above are not vacuous)', () => {
+    const out = run(shell, job, config, { ...SECRETS, 'cache-secretkey': 'clé-€-😀-secret\n' });
+    expect(out.stderr).toBe('');
+    expect(out.calls).toContain('stdin gitlab-runner|clé-€-😀-secret|');
+  });
+
   test('GIVEN a missing secret file THEN it fails naming it', () => {
     const { 'cache-accesskey': _, ...rest } = SECRETS;
     const out = run(shell, job, config, rest);
-    expect(out.stderr.trim()).toBe('provision-bucket: secret file cache-accesskey is missing');
+    expect(out.stderr).toMatch(/^secret cache-accesskey is missing/);
+    expect(out.status).not.toBe(0);
   });
 });
 

@@ -310,6 +310,6 @@ describe('runner options reach config.toml', () => {
       ['large', '@@secret:large-token/runner-token@@', '4'],
     ]);
     const initArgs = find(objects, 'StatefulSet', 'gitlab-runner').spec.template.spec.initContainers[0].args;
-    expect(initArgs.slice(3)).toEqual(['large-token/runner-token', 'small-token/runner-token']);
+    expect(initArgs.slice(3)).toEqual(['runners.token=large-token/runner-token', 'runners.token=small-token/runner-token']);
   });
 });

@@ -11,6 +11,7 @@ import { dnsEgress, tcpPorts } from '../common/network-policy';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
+import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import { ResolvedCredentials } from './cache-credentials';
 
 /**
@@ -208,6 +209,8 @@ export class BucketProvisioningJob extends Construct {
     };
     const configData = {
       [SCRIPT_FILE]: SCRIPT,
+      // Sourced by the script: what a Secret value may be, shared with render-config.sh.
+      [SECRET_VALUE_SCRIPT_FILE]: SECRET_VALUE_SCRIPT,
       'lifecycle.json': `${JSON.stringify(this.lifecycle, null, 2)}\n`,
       'policy.json': `${JSON.stringify(this.policy, null, 2)}\n`,
     };

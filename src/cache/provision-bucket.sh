@@ -8,8 +8,9 @@
 # SECRETS_DIR, files from Secrets (never in the Job's spec): root-user and root-password (MinIO's
 #   root credentials), cache-accesskey and cache-secretkey (the runner user's keys).
 # Environment: MINIO_URL (http://host:port), BUCKET, POLICY (policy name), QUOTA_BYTES (empty for
-#   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS and
-#   READY_INTERVAL (seconds) to wait for MinIO.
+#   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS,
+#   READY_INTERVAL (seconds between attempts) and READY_TIMEOUT (seconds one check may take) to
+#   wait for MinIO.
 #
 # Every step is idempotent, so the Job can run again whenever its inputs change, and the bucket
 # ends up exactly as configured (an expiry or quota removed from the props is removed here too):
@@ -20,8 +21,14 @@
 #  5. create or replace the policy, create the runner user or update its secret key, attach the
 #     policy to it.
 # Secret values reach mc on stdin, never on a command line; only the runner user's access key
-# (an identifier, not a secret) is printed.
+# (an identifier, not a secret) is printed. They are read as secret-value.sh defines (shipped
+# beside this script): trimmed, refused when empty, holding whitespace, a control character or a
+# NUL, starting with a byte-order mark or not UTF-8.
 set -eu
+export LC_ALL=C
+# Beside this script in its ConfigMap; ${0%/*}, as the image may have no dirname.
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
+. "$here/secret-value.sh"
 
 config_dir=$1
 secrets_dir=$2
@@ -32,18 +39,11 @@ fail() {
   exit 1
 }
 
-# The trimmed content of a secret file (a trailing newline is common); fails when the file is
-# missing, shorter than $2 characters, or holds whitespace inside.
+# A secret file's value as secret-value.sh defines it (shared with render-config.sh, so the
+# runner and this Job accept and refuse the same values), at least $2 characters long.
 secret() {
-  file="$secrets_dir/$1"
-  [ -r "$file" ] || fail "secret file $1 is missing"
-  value=$(cat "$file")
-  value=${value#"${value%%[![:space:]]*}"}
-  value=${value%"${value##*[![:space:]]}"}
-  case $value in
-    *[[:space:]]*) fail "secret $1 holds whitespace or a line break" ;;
-  esac
-  [ "${#value}" -ge "$2" ] || fail "secret $1 is missing or shorter than $2 characters (MinIO's minimum)"
+  value=$(secret_value "$secrets_dir/$1" "$1") || fail "refusing secret $1 (see above)"
+  [ "${#value}" -ge "$2" ] || fail "secret $1 is shorter than $2 characters (MinIO's minimum)"
   printf '%s' "$value"
 }
 
@@ -57,9 +57,23 @@ secret_key=$(secret cache-secretkey 8)
 # --api skips mc's signature probe, so the alias can be set before MinIO answers.
 printf '%s\n%s\n' "$root_user" "$root_password" | mc alias set "$alias" "$MINIO_URL" --api S3v4 --path on >/dev/null
 
+# `mc ready` itself retries without end while MinIO is unreachable: each check gets READY_TIMEOUT
+# seconds, then counts as a failed attempt, so the Job fails with a message rather than hanging
+# until its deadline. sh, sleep and kill only: the mc image has no `timeout`.
+ready() {
+  mc ready "$alias" >/dev/null 2>&1 &
+  check=$!
+  (sleep "${READY_TIMEOUT:-10}"; kill "$check" 2>/dev/null) >/dev/null 2>&1 &
+  watchdog=$!
+  status=0
+  wait "$check" || status=$?
+  kill "$watchdog" 2>/dev/null || true
+  return "$status"
+}
+
 echo "provision-bucket: waiting for MinIO at $MINIO_URL"
 attempt=1
-until mc ready "$alias" >/dev/null 2>&1; do
+until ready; do
   [ "$attempt" -lt "${READY_ATTEMPTS:-60}" ] || fail "MinIO at $MINIO_URL is not ready after $attempt attempts"
   attempt=$((attempt + 1))
   sleep "${READY_INTERVAL:-5}"

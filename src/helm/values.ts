@@ -170,7 +170,7 @@ export function valueOf(x: unknown): ValueDefinition | undefined {
 /** Whether `x` holds a token anywhere (a string may embed several, or a number token's text). */
 export function hasValues(x: unknown): boolean {
   return (typeof x === 'number' && numberTokens.has(x))
-    || (typeof x === 'string' && (x.includes('@@value:') || (numberTokens.size > 0 && NUMBER_TEXT.test(x))));
+    || (typeof x === 'string' && (withoutValueTokens(x) !== x || (numberTokens.size > 0 && NUMBER_TEXT.test(x))));
 }
 
 /**
@@ -185,10 +185,20 @@ export function markNumbers(x: string): string {
   });
 }
 
+/**
+ * `x` with every token (a marker naming a declared value) replaced by `_`: what is left is the
+ * user's own text, for checks that refuse the library's marker syntax in it.
+ */
+export function withoutValueTokens(x: string): string {
+  return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? '_' : m));
+}
+
 /** `x` with every token replaced by its default: what plain synth emits, and what checks compare. */
 export function concrete<T>(x: T): T {
   if (typeof x === 'number') return (numberTokens.has(x) ? numberTokens.get(x)!.default : x) as T;
-  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (_m, k) => String(DEFINITIONS.get(k)!.default)) as T;
+  // A marker naming no declared value is not a token (user text that looks like one): left as
+  // it is, for the checks to refuse, rather than failing here with a TypeError.
+  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? String(DEFINITIONS.get(k)!.default) : m)) as T;
   return x;
 }
 

@@ -11,11 +11,13 @@ import { Resources, resolveResources, toResourceRequirements } from '../common/r
 import { requireDistinctNamespaces } from '../common/rules';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
+import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, togglesOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
+import { ForeignMarker, scanMarkers, secretPlaceholder } from './config/markers';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
 import { Runner, RunnerOptions } from './runner';
@@ -271,6 +273,8 @@ export class GitLabRunnerManager extends Construct {
       data: {
         [TEMPLATE_FILE]: Lazy.any({ produce: () => this.configToml() }),
         [RENDER_SCRIPT_FILE]: RENDER_SCRIPT,
+        // Sourced by the script: what a Secret value may be, shared with provision-bucket.sh.
+        [SECRET_VALUE_SCRIPT_FILE]: SECRET_VALUE_SCRIPT,
       },
     });
 
@@ -302,6 +306,9 @@ export class GitLabRunnerManager extends Construct {
         ? [validationMessage('runners', [], 'a manager needs at least one runner: call addRunner(name, { token: { secretName } })')]
         : []),
     });
+    // At synth, when every runner and cache has added its part of config.toml: one check of
+    // every string that reaches it, whichever prop it came from.
+    this.node.addValidation({ validate: () => this.refuseForeignMarkers() });
   }
 
   /**
@@ -385,12 +392,41 @@ export class GitLabRunnerManager extends Construct {
   public secretPlaceholder(ref: ResolvedSecretKey): string {
     const slot = `${ref.secretName}/${ref.key}`;
     this.secretKeys.set(slot, ref);
-    return `@@secret:${slot}@@`;
+    return secretPlaceholder(slot);
   }
 
   /** The complete config.toml model. */
   public toConfigModel(): RunnerConfigToml {
     return { ...this.global, runners: this.runnerList.map((r) => r.toToml()) };
+  }
+
+  /**
+   * Throws a {@link ConfigError} for the first string of config.toml holding the library's marker
+   * syntax where the library put none: render-config.sh would take a `@@secret:` there for a
+   * placeholder (and the script refuses it at pod start too), the chart writer a `@@value:` for a
+   * template expression.
+   */
+  private refuseForeignMarkers(): string[] {
+    for (const found of scanMarkers(this.toConfigModel()).foreign) {
+      const { scope, field, value } = this.origin(found);
+      invalid(scope, field, value,
+        'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job');
+    }
+    return [];
+  }
+
+  /** The construct and the prop a string of the config model came from, as the user wrote it. */
+  private origin(found: ForeignMarker): { scope: Construct; field: string; value: string } {
+    const [top, index, ...rest] = found.path;
+    const runner = top === 'runners' && typeof index === 'number' ? this.runnerList[index] : undefined;
+    if (!runner) return { scope: this, field: propName(found.path, found.isKey), value: found.text };
+    if (rest[0] === 'url') return { scope: this, field: 'gitlabUrl', value: found.text };
+    if (rest[0] === 'environment' && !found.isKey) {
+      const at = found.text.indexOf('=');
+      return { scope: runner, field: `environment.${found.text.slice(0, at)}`, value: found.text.slice(at + 1) };
+    }
+    const scope = rest[0] === 'cache' && runner.cache ? runner.cache : runner;
+    return { scope, field: propName(rest[0] === 'kubernetes' ? rest.slice(1) : rest, found.isKey), value: found.text };
   }
 
   private configToml(): string {
@@ -430,7 +466,7 @@ export class GitLabRunnerManager extends Construct {
     // Sorted so the volume and the init container's arguments do not depend on call order.
     const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const secretNames = [...new Set(secrets.map(([, s]) => s.secretName))];
-    const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT });
+    const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT, secretValue: SECRET_VALUE_SCRIPT });
     const restricted = restrictedContainerSecurityContext();
 
     return {
@@ -454,7 +490,8 @@ export class GitLabRunnerManager extends Construct {
             image: this.image,
             imagePullPolicy: 'IfNotPresent',
             command: ['/bin/sh', `${TEMPLATE_DIR}/${RENDER_SCRIPT_FILE}`],
-            args: [`${TEMPLATE_DIR}/${TEMPLATE_FILE}`, CONFIG_DIR, SECRETS_DIR, ...secrets.map(([slot]) => slot)],
+            // The exact placeholder sites: the script fills in a secret there and nowhere else.
+            args: [`${TEMPLATE_DIR}/${TEMPLATE_FILE}`, CONFIG_DIR, SECRETS_DIR, ...scanMarkers(this.toConfigModel()).sites.sort((a, b) => concrete(a).localeCompare(concrete(b)))],
             env: [
               { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
               { name: 'SYSTEM_ID_SEED', value: this.props.systemIdSeed ?? `${this.namespace}/${this.name}` },
@@ -540,3 +577,24 @@ export class GitLabRunnerManager extends Construct {
   }
 }
 
+// Model maps whose keys are the user's own (labels, annotations, selectors), kept as written.
+const USER_KEYED = new Set(['pod_annotations', 'pod_labels', 'node_selector', 'node_tolerations', 'feature_flags', 'items']);
+
+/**
+ * The prop a model path comes from: `pod_annotations` → `podAnnotations`, `BucketName` →
+ * `bucketName`, array indexes as `[i]`, user keys as written (`podAnnotations.team`, or
+ * `podAnnotations key` when the key itself is at fault).
+ */
+function propName(path: ReadonlyArray<string | number>, isKey: boolean): string {
+  let out = '';
+  let userKey = false;
+  path.forEach((segment, i) => {
+    const last = i === path.length - 1;
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else if (userKey && last && isKey) out += ' key';
+    else if (userKey) out += `.${segment}`;
+    else out += `${out ? '.' : ''}${segment.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
+    userKey = typeof segment === 'string' && USER_KEYED.has(segment);
+  });
+  return out;
+}

@@ -1,0 +1,86 @@
+import { parse } from 'smol-toml';
+import { Chart } from 'cdk8s';
+import { CacheCredentials, ConfigError, GitLabRunnerManager, MinioCache, RunnerOptions, Values } from '../src';
+import { attemptSynth, find, renderSites, synth } from './helpers';
+
+// Issue 12 item 5: user text that reaches config.toml holding the library's marker syntax would
+// be taken for a placeholder (and filled with the runner token at pod start) or a Helm token.
+const R = 'stack/runner/default';
+const ALLOWED = 'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job';
+const FORGED = '@@secret:runner-token/runner-token@@';
+
+/** Runner options, or a function of the chart for options that declare Helm values (they belong to its App). */
+function attempt(runner: Partial<RunnerOptions> | ((chart: Chart) => Partial<RunnerOptions>), withCache = false) {
+  return attemptSynth((chart) => {
+    const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com' });
+    const options = typeof runner === 'function' ? runner(chart) : runner;
+    const r = manager.addRunner('default', { token: { secretName: 'runner-token' }, ...options });
+    if (withCache) {
+      r.useCache(new MinioCache(chart, 'cache', {
+        rootCredentials: CacheCredentials.fromSecret('minio-root'),
+        cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
+      }));
+    }
+  });
+}
+
+describe('GIVEN user text holding the library\'s marker syntax in any field that reaches config.toml', () => {
+  test.each<[string, Partial<RunnerOptions>, string, string]>([
+    ['a job variable that forges the token placeholder', { environment: { LEAK: FORGED } }, 'environment.LEAK', FORGED],
+    ['a job variable with the marker inside', { environment: { LEAK: `x ${FORGED} y` } }, 'environment.LEAK', `x ${FORGED} y`],
+    ['a build pod annotation', { podAnnotations: { note: FORGED } }, 'podAnnotations.note', FORGED],
+    ['the job image', { image: `alpine:3.22${FORGED}` }, 'image', `alpine:3.22${FORGED}`],
+    ['an allowed image', { allowedImages: ['alpine:*', FORGED] }, 'allowedImages[1]', FORGED],
+    ['an allowed service', { allowedServices: [FORGED] }, 'allowedServices[0]', FORGED],
+    ['the helper image', { helperImage: FORGED }, 'helperImage', FORGED],
+    ['a Helm value marker naming no declared value', { environment: { A: '@@value:nope@@' } }, 'environment.A', '@@value:nope@@'],
+    ['a chart condition marker', { environment: { A: '@@if:x@@' } }, 'environment.A', '@@if:x@@'],
+  ])('WHEN %s THEN synth refuses it with a ConfigError naming path, field, value and what is allowed, and writes nothing', (_name, runner, field, value) => {
+    const { error, written } = attempt(runner);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toBe(`${R}: invalid ${field} ${JSON.stringify(value)}: ${ALLOWED}`);
+    expect(written).toEqual([]);
+  });
+
+  test('WHEN the same props hold no marker THEN synth succeeds (the refusals above are not vacuous)', () => {
+    const { error, written } = attempt({
+      environment: { LEAK: 'secret: not a marker @@' }, podAnnotations: { note: 'x' }, image: 'alpine:3.22',
+      allowedImages: ['alpine:*'], allowedServices: ['docker:*'], helperImage: 'registry.example.com/helper:1',
+    }, true);
+    expect(error).toBeUndefined();
+    expect(written.length).toBeGreaterThan(0);
+  });
+
+  test('WHEN a job variable is a declared Helm value whose default forges the placeholder THEN synth refuses it', () => {
+    const { error } = attempt((chart) => ({ environment: { LEAK: Values.of(chart).string('leak', { default: FORGED, description: 'l' }) } }));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message).toBe(`${R}: invalid environment.LEAK ${JSON.stringify(FORGED)} (default of Helm value "leak"): ${ALLOWED}`);
+  });
+
+  test('WHEN a job variable is a declared Helm value THEN it is the library\'s token, not foreign text', () => {
+    const { error } = attempt((chart) => ({ environment: { GREETING: Values.of(chart).string('greeting', { default: 'hello', description: 'g' }) } }));
+    expect(error).toBeUndefined();
+  });
+});
+
+describe('GIVEN a runner with a MinIO cache', () => {
+  test('THEN render-config.sh gets one site per placeholder the library wrote, and no other', () => {
+    const objects = synth((chart) => {
+      const manager = new GitLabRunnerManager(chart, 'runner', { gitlabUrl: 'https://gitlab.example.com' });
+      manager.addRunner('default', { token: { secretName: 'runner-token' } }).useCache(new MinioCache(chart, 'cache', {
+        rootCredentials: CacheCredentials.fromSecret('minio-root'),
+        cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
+      }));
+    });
+    expect(renderSites(objects)).toEqual([
+      'runners.cache.s3.AccessKey=gitlab-runner-cache/accesskey',
+      'runners.cache.s3.SecretKey=gitlab-runner-cache/secretkey',
+      'runners.token=runner-token/runner-token',
+    ]);
+    // Every placeholder in the template is at one of those sites.
+    const template = find(objects, 'ConfigMap', 'gitlab-runner').data['config.template.toml'] as string;
+    const model = parse(template) as any;
+    expect(model.runners[0].token).toBe('@@secret:runner-token/runner-token@@');
+    expect(template.match(/@@secret:/g)).toHaveLength(3);
+  });
+});
