@@ -201,8 +201,6 @@ describe('Helm chart of the reference stack', () => {
     ['runners.default.resources.build.memory.request=-1Gi', /request: Does not match pattern/],
     ['runners.default.image=Alpine:3.22', /image: Does not match pattern/],
     ['runners.default.buildNamespace=kube-system', /buildNamespace: Must not validate the schema \(not\)/],
-    ['cache.bucketName=sthree-cache', /bucketName: Must not validate the schema \(not\)/],
-    ['cache.bucketName=cache--ol-s3', /bucketName: Must not validate the schema \(not\)/],
   ])('WHEN --set %s THEN the schema rejects it with a clear message', (set, message) => {
     expect(() => helm('template', 'test', chart, '--set', set)).toThrow(message);
   });

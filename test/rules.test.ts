@@ -99,12 +99,14 @@ describe('rules over several props in the Helm chart: helm template refuses with
       `${P}: invalid buildNamespace "gitlab-runner-privileged-builds" ${HV('buildNamespace')}: privileged runners build there (Pod Security "privileged"): dind; unprivileged runners need another namespace`],
   ];
 
-  const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address';
+  const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
   const RESERVED = 'must not use a reserved prefix (kubernetes.io/ and *.kubernetes.io/, k8s.io/ and *.k8s.io/, karpenter.sh/ and *.karpenter.sh/): those keys belong to Kubernetes or the provisioner; use your own, e.g. "example.com/pool" or "dedicated"';
   refused.push(
     [['cache.bucketName=ci..cache'], `gitlab-runner/cache: invalid bucketName "ci..cache" (Helm value "cache.bucketName"): ${BUCKET}`],
     [['cache.bucketName=ci.-cache'], `gitlab-runner/cache: invalid bucketName "ci.-cache" (Helm value "cache.bucketName"): ${BUCKET}`],
     [['cache.bucketName=10.0.0.1'], `gitlab-runner/cache: invalid bucketName "10.0.0.1" (Helm value "cache.bucketName"): ${BUCKET}`],
+    [['cache.bucketName=sthree-cache'], `gitlab-runner/cache: invalid bucketName "sthree-cache" (Helm value "cache.bucketName"): ${BUCKET}`],
+    [['cache.bucketName=cache--ol-s3'], `gitlab-runner/cache: invalid bucketName "cache--ol-s3" (Helm value "cache.bucketName"): ${BUCKET}`],
     [['privileged.taint.key=kubernetes.io/ci'], `gitlab-runner/privileged-pool: invalid taint.key "kubernetes.io/ci" (Helm value "privileged.taint.key"): ${RESERVED}`],
     [['privileged.taint.key=node.kubernetes.io/ci'], `gitlab-runner/privileged-pool: invalid taint.key "node.kubernetes.io/ci" (Helm value "privileged.taint.key"): ${RESERVED}`],
     [['privileged.label.key=karpenter.sh/pool'], `gitlab-runner/privileged-pool: invalid nodeLabel.key "karpenter.sh/pool" (Helm value "privileged.label.key"): ${RESERVED}`],
@@ -136,8 +138,8 @@ describe('rules over several props in the Helm chart: helm template refuses with
   });
 
   test.each([
-    [['--set-json', 'concurrent=1e20'], 'concurrent: Must be less than or equal to 9.007199254740991e+15'],
-    [['--set-json', 'cache.expiryDays=1e20'], 'expiryDays: Must be less than or equal to 9.007199254740991e+15'],
+    [['--set-json', 'concurrent=1e20'], 'concurrent: Must be less than or equal to 2.147483647e+09'],
+    [['--set-json', 'cache.expiryDays=1e20'], 'expiryDays: Must be less than or equal to 2.147483647e+09'],
     [['--set-json', 'runners.default.pollTimeout=-1e20'], 'pollTimeout: Must be greater than or equal to 1'],
     [['--set', 'runners.default.resources.build.cpu.limit=-1'], 'limit: Must be greater than or equal to 0'],
     [['--set', 'cache.storageSize=0'], 'storageSize: Must be greater than or equal to 1'],

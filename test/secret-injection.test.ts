@@ -29,16 +29,24 @@ describe('GIVEN user text holding the library\'s marker syntax in any field that
     ['a job variable that forges the token placeholder', { environment: { LEAK: FORGED } }, 'environment.LEAK', FORGED],
     ['a job variable with the marker inside', { environment: { LEAK: `x ${FORGED} y` } }, 'environment.LEAK', `x ${FORGED} y`],
     ['a build pod annotation', { podAnnotations: { note: FORGED } }, 'podAnnotations.note', FORGED],
-    ['the job image', { image: `alpine:3.22${FORGED}` }, 'image', `alpine:3.22${FORGED}`],
     ['an allowed image', { allowedImages: ['alpine:*', FORGED] }, 'allowedImages[1]', FORGED],
     ['an allowed service', { allowedServices: [FORGED] }, 'allowedServices[0]', FORGED],
-    ['the helper image', { helperImage: FORGED }, 'helperImage', FORGED],
     ['a Helm value marker naming no declared value', { environment: { A: '@@value:nope@@' } }, 'environment.A', '@@value:nope@@'],
     ['a chart condition marker', { environment: { A: '@@if:x@@' } }, 'environment.A', '@@if:x@@'],
   ])('WHEN %s THEN synth refuses it with a ConfigError naming path, field, value and what is allowed, and writes nothing', (_name, runner, field, value) => {
     const { error, written } = attempt(runner);
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.message).toBe(`${R}: invalid ${field} ${JSON.stringify(value)}: ${ALLOWED}`);
+    expect(written).toEqual([]);
+  });
+
+  test.each<[string, Partial<RunnerOptions>, string]>([
+    ['the job image', { image: `alpine:3.22${FORGED}` }, `stack/runner/default: invalid image ${JSON.stringify(`alpine:3.22${FORGED}`)}: must be an image reference`],
+    ['the helper image', { helperImage: FORGED }, `stack/runner/default: invalid helperImage ${JSON.stringify(FORGED)}: must be an image reference`],
+  ])('WHEN %s holds the marker THEN the image grammar refuses it first (it can never reach config.toml)', (_name, runner, message) => {
+    const { error, written } = attempt(runner);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.message.startsWith(message)).toBe(true);
     expect(written).toEqual([]);
   });
 

@@ -390,7 +390,8 @@ const GO_YAML_NUMBER = /^[-+]?(0[oO][0-7_]+|0[bB][01_]+|0[xX][0-9a-fA-F_]+|[0-9]
 export function decodesAsNonString(s: string): boolean {
   if (s === '' || s === '<<' || s === '=' || GO_YAML_NUMBER.test(s)) return true;
   try {
-    return parse(s, { version: '1.1' }) !== s || parse(s) !== s;
+    // Silent: a string such as `!x` parses as an unknown tag, which only means it needs quotes.
+    return parse(s, { version: '1.1', logLevel: 'silent' }) !== s || parse(s, { logLevel: 'silent' }) !== s;
   } catch {
     return true;
   }

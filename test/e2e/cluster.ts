@@ -134,7 +134,7 @@ export class LocalCluster {
     this.run('kube-controller-manager', [`--kubeconfig=${kcm}`, `--authentication-kubeconfig=${kcm}`, `--authorization-kubeconfig=${kcm}`,
       `--service-account-private-key-file=${pki}/sa.key`, `--root-ca-file=${pki}/ca.crt`,
       '--use-service-account-credentials=true', '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
-      '--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-expander',
+      '--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-expander',
       '--concurrent-statefulset-syncs=2', '--kube-api-qps=100', '--kube-api-burst=200']);
     const sched = path.join(this.dir, 'system:kube-scheduler.kubeconfig');
     this.run('kube-scheduler', [`--kubeconfig=${sched}`, `--authentication-kubeconfig=${sched}`, `--authorization-kubeconfig=${sched}`,
