@@ -6,7 +6,7 @@
  * Each scenario starts its own cluster (a few seconds) so scenarios never see each other's objects.
  * Every process is stopped by `stop()`, and by process exit or a signal if a test dies first.
  */
-import { ChildProcess, execFileSync, spawn, SpawnSyncReturns } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -272,13 +272,9 @@ export class LocalCluster {
 
   /** Runs any command with KUBECONFIG pointing at this cluster's admin. */
   public exec(file: string, args: string[], input?: string, env: Record<string, string> = {}): KubectlResult {
-    try {
-      const stdout = execFileSync(file, args, { input, stdio: 'pipe', env: { ...process.env, KUBECONFIG: this.kubeconfig, ...env }, maxBuffer: 64 << 20 });
-      return { status: 0, stdout: stdout.toString(), stderr: '' };
-    } catch (e) {
-      const r = e as SpawnSyncReturns<Buffer> & { status: number | null };
-      return { status: r.status ?? 1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? String(e) };
-    }
+    // stderr is kept on success too: it carries the API server's warnings.
+    const r = spawnSync(file, args, { input, env: { ...process.env, KUBECONFIG: this.kubeconfig, ...env }, maxBuffer: 64 << 20 });
+    return { status: r.status ?? 1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? String(r.error) };
   }
 
   /** Objects of a kind, parsed from `kubectl get -o json`. */
@@ -298,7 +294,8 @@ export class LocalCluster {
     for (const batch of [first, rest]) {
       if (!batch.length) continue;
       const r = this.exec(path.join(this.bin, 'kubectl'), ['--kubeconfig', this.kubeconfig, 'apply', '--server-side', `--field-manager=${fieldManager}`, '-f', '-'],
-        batch.map((o) => stringify(o)).join('---\n'));
+        // JSON, not YAML: re-serialized YAML could lose the quotes that keep `off` a string.
+        batch.map((o) => JSON.stringify(o)).join('\n---\n'));
       if (r.status !== 0) throw new Error(`server-side apply failed:\n${r.stderr}${r.stdout}`);
       warnings += r.stderr;
       if (batch === first && batch.some((o) => o.kind === 'CustomResourceDefinition')) {

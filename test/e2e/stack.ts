@@ -126,10 +126,10 @@ export function vendoredCrds(): string {
  */
 export function stubCrdsFor(objects: KubeObject[]): string {
   const vendored = decode(vendoredCrds()).map((c) => `${c.spec.group}/${c.spec.names.kind}`);
-  const builtIn = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1|admissionregistration\.k8s\.io\/v1)$/;
+  const builtIn = /^(admissionregistration\.k8s\.io\/v1)$/;
   const kinds = new Map<string, KubeObject>();
   for (const o of objects) {
-    if (builtIn.test(o.apiVersion)) continue;
+    if (BUILT_IN_API.test(o.apiVersion) || builtIn.test(o.apiVersion)) continue;
     const [group] = o.apiVersion.split('/');
     if (!vendored.includes(`${group}/${o.kind}`)) kinds.set(`${o.apiVersion}/${o.kind}`, o);
   }
@@ -180,10 +180,30 @@ export function expectedPodCount(objects: KubeObject[]): number {
   }, 0);
 }
 
+const BUILT_IN_API = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1)$/;
+
+/**
+ * Namespaces the output puts only custom resources in (Config Connector's, for a ContainerNodePool)
+ * and does not create: they belong to another system and exist before the stack is applied. A
+ * namespace holding a workload, Role or the like that the output does not create stays missing, so
+ * the apply fails as it would in a real cluster.
+ */
+export function externalNamespaces(objects: KubeObject[]): string[] {
+  const own = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+  const used = new Map<string, boolean>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    if (!ns || own.has(ns)) continue;
+    used.set(ns, (used.get(ns) ?? true) && !BUILT_IN_API.test(o.apiVersion));
+  }
+  return [...used].filter(([, customOnly]) => customOnly).map(([ns]) => ns).sort();
+}
+
 /** Starts a cluster with the vendored CRDs and the nodes `objects` expect. */
 export async function clusterFor(name: string, objects: KubeObject[]): Promise<LocalCluster> {
   const cluster = await LocalCluster.start(name);
   try {
+    for (const ns of externalNamespaces(objects)) cluster.kubectlOk('create', 'namespace', ns);
     cluster.apply(`${vendoredCrds()}\n---\n${stubCrdsFor(objects)}`);
     await cluster.addNodes(expectedNodes(objects));
   } catch (e) {

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { KubeObject, LocalCluster } from '../cluster';
-import { buildPod, clusterFor, readOutput, repoRoot, runnerEntries } from '../stack';
+import { buildPod, clusterFor, readOutput, repoRoot, runnerEntries, tolerations } from '../stack';
 
 function create(cluster: LocalCluster, pod: KubeObject, dryRun = false) {
   return cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', ...(dryRun ? ['--dry-run=server'] : []), '-f', '-'], stringify(pod));
@@ -22,7 +22,9 @@ describe('c. admission guard', () => {
       const plain = runners.find((r) => !r.kubernetes.privileged)!;
       const guard = objects.find((o) => o.kind === 'ValidatingAdmissionPolicy')!;
       const taint = objects.find((o) => o.kind === 'NodePool')!.spec.template.spec.taints[0];
-      const smuggled = { ...buildPod(dind, 'smuggled'), metadata: { ...buildPod(dind, 'smuggled').metadata, namespace: plain.kubernetes.namespace } };
+      // An unprivileged build pod (its namespace's PodSecurity level admits it) that also tolerates the pool.
+      const smuggled = buildPod(plain, 'smuggled');
+      smuggled.spec.tolerations = tolerations(dind);
       // The policy takes effect once the API server has loaded it: wait until a dry run is denied.
       await cluster.waitFor('the guard to be in force', () => create(cluster, smuggled, true).status !== 0, 30_000);
 
@@ -35,6 +37,7 @@ describe('c. admission guard', () => {
       // AND a blanket toleration (operator Exists, no key) is denied in any other namespace
       const blanket: KubeObject = { ...buildPod(plain, 'blanket'), metadata: { name: 'blanket', namespace: 'default' } };
       blanket.spec.tolerations = [{ operator: 'Exists' }];
+      blanket.spec.serviceAccountName = 'default';
       expect(create(cluster, blanket).stderr).toContain('may not tolerate the taint');
 
       // AND adding the toleration to a running pod by an update is denied too

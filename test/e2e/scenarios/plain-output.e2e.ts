@@ -34,6 +34,12 @@ describe('a. plain output', () => {
       expect(pods.length).toBe(expectedPodCount(objects));
       // AND none of them lands on a tainted pool node
       expect(pods.filter((p) => p.spec.nodeName.startsWith('pool-')).map((p) => p.metadata.name)).toEqual([]);
+
+      // Negative control: a workload that breaks its namespace's level does draw the warning checked above
+      const restricted = objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/warn'] === 'restricted')!;
+      const rogue = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rogue', namespace: restricted.metadata.name },
+        spec: { selector: { matchLabels: { app: 'rogue' } }, template: { metadata: { labels: { app: 'rogue' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } } } };
+      expect(cluster.apply(JSON.stringify(rogue))).toContain('would violate PodSecurity "restricted:latest"');
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
     } finally {

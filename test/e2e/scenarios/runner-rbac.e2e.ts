@@ -41,7 +41,8 @@ function executorCalls(cluster: LocalCluster, kubeconfig: string, runner: Runner
   call('events watch', ['get', 'events', '--watch-only', '--request-timeout=1s']);
   // Subresources: the authorizer's answer (the calls themselves would go on to a kubelet).
   for (const [verb, resource] of [['create', 'pods/exec'], ['get', 'pods/exec'], ['create', 'pods/attach'], ['patch', 'pods/attach'], ['get', 'pods/log'], ['list', 'pods/log']]) {
-    call(`${resource} ${verb} (can-i)`, ['auth', 'can-i', verb, resource]);
+    const [kind, subresource] = resource.split('/');
+    call(`${resource} ${verb} (can-i)`, ['auth', 'can-i', verb, kind, `--subresource=${subresource}`]);
   }
   call('pods delete', ['delete', 'pod', job, '--wait=false']);
   call('secrets delete', ['delete', 'secret', `${job}-registry`]);
