@@ -41,6 +41,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => { stopAll(); process.kill(process.pid, signal); });
 }
 
+/**
+ * Objects as one JSON `List`, the input every kubectl reads alike (1.30 takes a stream that starts
+ * with JSON for JSON to the end). JSON, not YAML: re-serialized YAML could lose the quotes that keep
+ * `off` a string.
+ */
+export function asList(objects: object[]): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -56,8 +65,20 @@ async function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LocalCluster {
-  /** Starts a fresh control plane and waits until it serves and has its default objects. */
+  /**
+   * Starts a fresh control plane and waits until it serves and has its default objects. A boot that
+   * fails is retried once on new ports (a free port can be taken between the probe and the bind).
+   */
   public static async start(name: string): Promise<LocalCluster> {
+    try {
+      return await LocalCluster.startOnce(name);
+    } catch (e) {
+      process.stderr.write(`control plane ${name} did not start; retrying once:\n${(e as Error).message}\n`);
+      return LocalCluster.startOnce(name);
+    }
+  }
+
+  private static async startOnce(name: string): Promise<LocalCluster> {
     const cluster = new LocalCluster(name, componentsBin());
     live.add(cluster);
     cluster.sampler = setInterval(() => cluster.sampleRss(), 1000);
@@ -66,8 +87,9 @@ export class LocalCluster {
       await cluster.boot();
       cluster.bootSeconds = (Date.now() - cluster.started) / 1000;
     } catch (e) {
+      const message = `${(e as Error).message}\n${cluster.logTail()}`;
       cluster.stopNow();
-      throw new Error(`${(e as Error).message}\n${cluster.logTail()}`);
+      throw new Error(message);
     }
     return cluster;
   }
@@ -287,15 +309,15 @@ export class LocalCluster {
    * file does not order them), then everything else. Returns kubectl's stderr (warnings).
    */
   public apply(yamlText: string, fieldManager = 'e2e'): string {
-    const docs = parseAllDocuments(yamlText, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o && o.kind) as KubeObject[];
+    const docs = (parseAllDocuments(yamlText, { version: '1.1' }).map((d) => d.toJS()).filter((o) => o && o.kind) as KubeObject[])
+      .flatMap((o) => (o.kind === 'List' ? o.items as KubeObject[] : [o]));
     const first = docs.filter((o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
     const rest = docs.filter((o) => !first.includes(o));
     let warnings = '';
     for (const batch of [first, rest]) {
       if (!batch.length) continue;
       const r = this.exec(path.join(this.bin, 'kubectl'), ['--kubeconfig', this.kubeconfig, 'apply', '--server-side', `--field-manager=${fieldManager}`, '-f', '-'],
-        // JSON, not YAML: re-serialized YAML could lose the quotes that keep `off` a string.
-        batch.map((o) => JSON.stringify(o)).join('\n---\n'));
+        asList(batch));
       if (r.status !== 0) throw new Error(`server-side apply failed:\n${r.stderr}${r.stdout}`);
       warnings += r.stderr;
       if (batch === first && batch.some((o) => o.kind === 'CustomResourceDefinition')) {
@@ -320,7 +342,7 @@ export class LocalCluster {
         capacity: { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' },
       },
     }));
-    const r = this.exec(path.join(this.bin, 'kubectl'), ['--kubeconfig', this.kubeconfig, 'create', '-f', '-'], objects.map((o) => stringify(o)).join('---\n'));
+    const r = this.exec(path.join(this.bin, 'kubectl'), ['--kubeconfig', this.kubeconfig, 'create', '-f', '-'], asList(objects));
     if (r.status !== 0) throw new Error(`creating nodes failed:\n${r.stderr}`);
     await this.waitFor(`nodes ${nodes.map((n) => n.name).join(', ')} to be Ready`, () => {
       const ready = this.list('nodes').filter((n) => n.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));

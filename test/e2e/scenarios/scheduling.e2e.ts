@@ -3,6 +3,7 @@
  * nodes only, and nothing else ever lands there.
  */
 import { stringify } from 'yaml';
+import { asList } from '../cluster';
 import { buildPod, clusterFor, expectedPodCount, readOutput, repoRoot, runnerEntries, waitForScheduledPods } from '../stack';
 
 describe('d. scheduling', () => {
@@ -18,7 +19,7 @@ describe('d. scheduling', () => {
 
       // WHEN each runner's executor creates four build pods
       const pods = runners.flatMap((r) => [0, 1, 2, 3].map((i) => buildPod(r, `${r.name}-build-${i}`)));
-      cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], pods.map((p) => stringify(p)).join('---\n'));
+      cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], asList(pods));
       const all = await waitForScheduledPods(cluster, expectedPodCount(objects) + pods.length, namespaces);
 
       // THEN privileged runners' pods are all on pool nodes, and every other pod on ordinary nodes
