@@ -63,6 +63,8 @@ async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** No single command of a scenario may take longer (helm's own --timeout is shorter). */
+const EXEC_TIMEOUT_MS = 200_000;
 
 export class LocalCluster {
   /**
@@ -294,9 +296,11 @@ export class LocalCluster {
 
   /** Runs any command with KUBECONFIG pointing at this cluster's admin. */
   public exec(file: string, args: string[], input?: string, env: Record<string, string> = {}): KubectlResult {
-    // stderr is kept on success too: it carries the API server's warnings.
-    const r = spawnSync(file, args, { input, env: { ...process.env, KUBECONFIG: this.kubeconfig, ...env }, maxBuffer: 64 << 20 });
-    return { status: r.status ?? 1, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? String(r.error) };
+    // stderr is kept on success too: it carries the API server's warnings. A synchronous call blocks
+    // jest's own timeout, so every call has one of its own.
+    const r = spawnSync(file, args, { input, env: { ...process.env, KUBECONFIG: this.kubeconfig, ...env }, maxBuffer: 64 << 20, timeout: EXEC_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const timedOut = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `\n${path.basename(file)} ${args.join(' ')}: killed after ${EXEC_TIMEOUT_MS / 1000} s` : '';
+    return { status: r.status ?? 1, stdout: r.stdout?.toString() ?? '', stderr: `${r.stderr?.toString() ?? ''}${timedOut || (r.error && !r.stderr ? String(r.error) : '')}` };
   }
 
   /** Objects of a kind, parsed from `kubectl get -o json`. */

@@ -154,7 +154,7 @@ const mcEnv = (): NodeJS.ProcessEnv => ({
 
 /** Runs the real mc; returns its status and output. */
 function mc(...args: string[]): { status: number; out: string } {
-  const r = spawnSync('mc', args, { env: mcEnv(), encoding: 'utf8' });
+  const r = spawnSync('mc', args, { env: mcEnv(), encoding: 'utf8', timeout: 120_000 });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -265,7 +265,7 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
     expect(mcJson('stat', 'root/region-probe').location).toBe(region);
     expect(mc('rb', 'root/region-probe').status).toBe(0);
     // Negative control: the well-known default credentials MinIO falls back to are not accepted.
-    const r = spawnSync('mc', ['admin', 'info', 'dflt'], { env: { ...mcEnv(), MC_HOST_dflt: `http://minioadmin:minioadmin@${endpoint}` }, encoding: 'utf8' });
+    const r = spawnSync('mc', ['admin', 'info', 'dflt'], { env: { ...mcEnv(), MC_HOST_dflt: `http://minioadmin:minioadmin@${endpoint}` }, encoding: 'utf8', timeout: 120_000 });
     expect(r.status).not.toBe(0);
   });
 
@@ -300,7 +300,7 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
     expect(mc('version', 'enable', `root/${bucket}`).status).toBe(0);
     expect(mc('quota', 'set', `root/${bucket}`, '--size', '1GiB').status).toBe(0);
     expect(mc('ilm', 'rule', 'edit', `root/${bucket}`, '--id', (first.ilm as any)[0].id, '--expire-days', '99').status).toBe(0);
-    const drifted = spawnSync('mc', ['admin', 'user', 'add', 'root', RUNNER.user, 'another-secret-key'], { env: mcEnv(), encoding: 'utf8' });
+    const drifted = spawnSync('mc', ['admin', 'user', 'add', 'root', RUNNER.user, 'another-secret-key'], { env: mcEnv(), encoding: 'utf8', timeout: 120_000 });
     expect(drifted.status).toBe(0);
     expect(state(bucket, policyName)).not.toEqual(first);
     expect(mc('ls', `runner/${bucket}`).status).not.toBe(0);
@@ -361,7 +361,7 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
     expect(out.status).toBe(0);
     expect(mcJson('admin', 'user', 'info', 'root', user)).toMatchObject({ userStatus: 'enabled', policyName });
     // Keys on stdin, as the script gives them: an MC_HOST_ URL would need them encoded.
-    const alias = spawnSync('mc', ['alias', 'set', 'utf8', `http://${endpoint}`, '--api', 'S3v4', '--path', 'on'], { input: `${user}\n${key}\n`, env: mcEnv(), encoding: 'utf8' });
+    const alias = spawnSync('mc', ['alias', 'set', 'utf8', `http://${endpoint}`, '--api', 'S3v4', '--path', 'on'], { input: `${user}\n${key}\n`, env: mcEnv(), encoding: 'utf8', timeout: 120_000 });
     expect(alias.status).toBe(0);
     fs.writeFileSync(path.join(work, 'utf8.zip'), 'utf8 archive\n');
     expect(mc('cp', path.join(work, 'utf8.zip'), `utf8/${bucket}/utf8.zip`).status).toBe(0);

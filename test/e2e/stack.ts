@@ -232,3 +232,24 @@ export async function waitForScheduledPods(cluster: LocalCluster, expected: numb
   }
   return pods;
 }
+
+/** The namespaces an output puts objects in. */
+export function namespacesOf(objects: KubeObject[]): string[] {
+  return [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+}
+
+/**
+ * GIVEN a fresh cluster with the output of `dir` (relative to the repo) applied: runs `scenario`,
+ * adds the components' log tails to a failure, and stops the cluster whatever happens.
+ */
+export async function withAppliedOutput(name: string, dir: string, scenario: (cluster: LocalCluster, objects: KubeObject[], warnings: string) => Promise<void>): Promise<void> {
+  const { text, objects } = readOutput(path.join(repoRoot, dir));
+  const cluster = await clusterFor(name, objects);
+  try {
+    await scenario(cluster, objects, cluster.apply(text));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
+  } finally {
+    await cluster.stop();
+  }
+}

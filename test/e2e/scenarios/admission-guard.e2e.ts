@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import { KubeObject, LocalCluster } from '../cluster';
-import { buildPod, clusterFor, readOutput, repoRoot, runnerEntries, tolerations } from '../stack';
+import { buildPod, runnerEntries, tolerations, withAppliedOutput } from '../stack';
 
 function create(cluster: LocalCluster, pod: KubeObject, dryRun = false) {
   return cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', ...(dryRun ? ['--dry-run=server'] : []), '-f', '-'], stringify(pod));
@@ -13,10 +13,7 @@ function create(cluster: LocalCluster, pod: KubeObject, dryRun = false) {
 describe('c. admission guard', () => {
   test('a pod outside the privileged build namespace that tolerates the pool is rejected; DinD build pods are admitted', async () => {
     // GIVEN the reference stack applied, with its privileged runner and its pool's guard
-    const { text, objects } = readOutput(`${repoRoot}/dist`);
-    const cluster = await clusterFor('guard', objects);
-    try {
-      cluster.apply(text);
+    await withAppliedOutput('guard', 'dist', async (cluster, objects) => {
       const runners = runnerEntries(objects);
       const dind = runners.find((r) => r.kubernetes.privileged)!;
       const plain = runners.find((r) => !r.kubernetes.privileged)!;
@@ -51,10 +48,6 @@ describe('c. admission guard', () => {
       // (negative control: the guard does not deny everything)
       expect(create(cluster, buildPod(dind, 'dind-build'))).toMatchObject({ status: 0 });
       expect(create(cluster, buildPod(plain, 'plain-build'))).toMatchObject({ status: 0 });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
-    } finally {
-      await cluster.stop();
-    }
+    });
   });
 });

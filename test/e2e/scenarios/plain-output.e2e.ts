@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { clusterFor, expectedPodCount, readOutput, repoRoot, waitForScheduledPods } from '../stack';
+import { expectedPodCount, namespacesOf, repoRoot, waitForScheduledPods, withAppliedOutput } from '../stack';
 
 const outputs = [
   'dist',
@@ -13,13 +13,8 @@ const outputs = [
 
 describe('a. plain output', () => {
   test.each(outputs)('%s: every object accepted, every pod admitted without PodSecurity warnings and scheduled', async (dir) => {
-    // GIVEN a fresh cluster with the nodes and CRDs the output expects
-    const { text, objects } = readOutput(path.join(repoRoot, dir));
-    const cluster = await clusterFor(path.basename(path.dirname(dir)) || 'dist', objects);
-    try {
-      // WHEN the output is applied
-      const warnings = cluster.apply(text);
-
+    // GIVEN a fresh cluster with the nodes and CRDs the output expects, WHEN the output is applied
+    await withAppliedOutput(path.basename(path.dirname(dir)) || 'dist', dir, async (cluster, objects, warnings) => {
       // THEN every object is stored as written
       for (const o of objects) {
         const ns = o.metadata.namespace ? ['-n', o.metadata.namespace] : [];
@@ -29,7 +24,7 @@ describe('a. plain output', () => {
       // AND no object draws a warning (PodSecurity "would violate", deprecated APIs, ...)
       expect(warnings.trim()).toBe('');
       // AND the controllers make every pod, each admitted by its namespace's PodSecurity level and scheduled
-      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+      const namespaces = namespacesOf(objects);
       const pods = await waitForScheduledPods(cluster, expectedPodCount(objects), namespaces);
       expect(pods.length).toBe(expectedPodCount(objects));
       // AND none of them lands on a tainted pool node
@@ -40,10 +35,6 @@ describe('a. plain output', () => {
       const rogue = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rogue', namespace: restricted.metadata.name },
         spec: { selector: { matchLabels: { app: 'rogue' } }, template: { metadata: { labels: { app: 'rogue' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } } } };
       expect(cluster.apply(JSON.stringify(rogue))).toContain('would violate PodSecurity "restricted:latest"');
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
-    } finally {
-      await cluster.stop();
-    }
+    });
   });
 });

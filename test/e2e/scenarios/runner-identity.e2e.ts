@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parse as parseToml } from 'smol-toml';
 import { busyboxBinWith, busyboxPath } from '../../helpers';
 import { KubeObject, LocalCluster } from '../cluster';
-import { clusterFor, readOutput, repoRoot } from '../stack';
+import { withAppliedOutput } from '../stack';
 
 /**
  * Runs a pod's render-config init container as the kubelet would: the ConfigMap and Secret
@@ -53,10 +53,7 @@ function runInitContainer(cluster: LocalCluster, pod: KubeObject): { systemId: s
 describe('f. runner identity', () => {
   test('two replicas get different system IDs; a restarted pod keeps its own', async () => {
     // GIVEN the reference stack applied, and its manager scaled to two replicas
-    const { text, objects } = readOutput(`${repoRoot}/dist`);
-    const cluster = await clusterFor('identity', objects);
-    try {
-      cluster.apply(text);
+    await withAppliedOutput('identity', 'dist', async (cluster, objects) => {
       const sts = objects.find((o) => o.kind === 'StatefulSet')!;
       const ns = sts.metadata.namespace!;
       cluster.kubectlOk('-n', ns, 'scale', 'statefulset', sts.metadata.name, '--replicas=2');
@@ -76,17 +73,15 @@ describe('f. runner identity', () => {
       expect(a.config.runners[0].token).toMatch(/^value-of-/);
 
       // WHEN the first pod is deleted and the controller recreates it (a new pod, same name)
-      cluster.kubectlOk('-n', ns, 'delete', 'pod', first.metadata.name, '--wait=true');
+      // --wait=false: the controller recreates a pod of the same name at once, which a waiting
+      // kubectl can mistake for the one it deleted.
+      cluster.kubectlOk('-n', ns, 'delete', 'pod', first.metadata.name, '--wait=false');
       await cluster.waitFor('the recreated pod', () => pods().some((p) => p.metadata.name === first.metadata.name && p.metadata.uid !== first.metadata.uid && p.status?.phase === 'Running'), 90_000);
       const recreated = pods().find((p) => p.metadata.name === first.metadata.name)!;
 
       // THEN it gets its own system ID back
       expect(recreated.metadata.uid).not.toBe(first.metadata.uid);
       expect(runInitContainer(cluster, recreated).systemId).toBe(a.systemId);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
-    } finally {
-      await cluster.stop();
-    }
+    });
   });
 });

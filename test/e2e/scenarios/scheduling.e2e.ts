@@ -4,17 +4,14 @@
  */
 import { stringify } from 'yaml';
 import { asList } from '../cluster';
-import { buildPod, clusterFor, expectedPodCount, readOutput, repoRoot, runnerEntries, waitForScheduledPods } from '../stack';
+import { buildPod, expectedPodCount, namespacesOf, runnerEntries, waitForScheduledPods, withAppliedOutput } from '../stack';
 
 describe('d. scheduling', () => {
   test('privileged build pods land only on the pool; no other pod does', async () => {
     // GIVEN the reference stack applied on one ordinary node and the pool's nodes
-    const { text, objects } = readOutput(`${repoRoot}/dist`);
-    const cluster = await clusterFor('scheduling', objects);
-    try {
-      cluster.apply(text);
+    await withAppliedOutput('scheduling', 'dist', async (cluster, objects) => {
       const runners = runnerEntries(objects);
-      const namespaces = [...new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n))];
+      const namespaces = namespacesOf(objects);
       await waitForScheduledPods(cluster, expectedPodCount(objects), namespaces);
 
       // WHEN each runner's executor creates four build pods
@@ -42,10 +39,6 @@ describe('d. scheduling', () => {
         const pod = cluster.list('pods', '-n', dind.kubernetes.namespace).find((p) => p.metadata.name === 'untolerated');
         return !!pod?.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
       }, 30_000);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${cluster.logTail(5)}`);
-    } finally {
-      await cluster.stop();
-    }
+    });
   });
 });
