@@ -1,7 +1,8 @@
 import { parse } from 'smol-toml';
-import { Chart } from 'cdk8s';
-import { CacheCredentials, ConfigError, GitLabRunnerManager, MinioCache, RunnerOptions, Values } from '../src';
-import { attemptSynth, find, renderSites, synth } from './helpers';
+import { Chart, Testing } from 'cdk8s';
+import { CacheCredentials, ConfigError, GitLabRunnerManager, HelmChart, MinioCache, RunnerOptions, Values } from '../src';
+import { helm } from './helm';
+import { attemptSynth, find, renderSites, synth, tmpdir } from './helpers';
 
 // Issue 12 item 5: user text that reaches config.toml holding the library's marker syntax would
 // be taken for a placeholder (and filled with the runner token at pod start) or a Helm token.
@@ -90,5 +91,20 @@ describe('GIVEN a runner with a MinIO cache', () => {
     const model = parse(template) as any;
     expect(model.runners[0].token).toBe('@@secret:runner-token/runner-token@@');
     expect(template.match(/@@secret:/g)).toHaveLength(3);
+  });
+
+  test('WHEN a chart user sets a Helm value that reaches config.toml to marker syntax THEN helm template refuses it with the synth message', () => {
+    // GIVEN a user chart whose job variable is a Helm value
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://gitlab.example.com' })
+      .addRunner('default', { token: { secretName: 't' }, environment: { GREETING: Values.of(chart).string('greeting', { default: 'hello', description: 'g' }) } });
+    const out = tmpdir();
+    HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
+    // THEN the marker is refused at template time, naming path, field, value and what is allowed
+    expect(() => helm('template', 'test', out, '--set', `greeting=x ${FORGED}`))
+      .toThrow(`c/m/default: invalid environment.GREETING "x ${FORGED}" (Helm value "greeting"): ${ALLOWED}\n`);
+    // AND an ordinary value still renders (the refusal is not blanket)
+    expect(helm('template', 'test', out, '--set', 'greeting=hi')).toContain('GREETING=hi');
   });
 });

@@ -8,16 +8,16 @@ import { invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
-import { requireDistinctNamespaces } from '../common/rules';
+import { requireDistinctNamespaces, requireNotMatching } from '../common/rules';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, togglesOf } from '../helm/values';
+import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
-import { ForeignMarker, scanMarkers, secretPlaceholder } from './config/markers';
+import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
 import { Runner, RunnerOptions } from './runner';
@@ -165,6 +165,7 @@ const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
 const SECRETS_DIR = '/run/secrets/gitlab-runner';
 const TEMPLATE_FILE = 'config.template.toml';
 const RENDER_SCRIPT_FILE = 'render-config.sh';
+const NO_MARKER_SYNTAX = 'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job';
 const RENDER_SCRIPT = fs.readFileSync(path.join(__dirname, RENDER_SCRIPT_FILE), 'utf8');
 
 /**
@@ -407,10 +408,16 @@ export class GitLabRunnerManager extends Construct {
    * template expression.
    */
   private refuseForeignMarkers(): string[] {
-    for (const found of scanMarkers(this.toConfigModel()).foreign) {
+    const scan = scanMarkers(this.toConfigModel());
+    for (const found of scan.foreign) {
       const { scope, field, value } = this.origin(found);
-      invalid(scope, field, value,
-        'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job');
+      invalid(scope, field, value, NO_MARKER_SYNTAX);
+    }
+    // What a chart user sets reaches config.toml too: the chart refuses marker syntax at template
+    // time, unless the value's schema (a pattern, an enum) already refuses it.
+    for (const found of scan.helmValues) {
+      const { scope, field, value } = this.origin(found);
+      if (schemaAdmitsMarker(valueOf(value)!)) requireNotMatching(scope, field, value, MARKER_SYNTAX, NO_MARKER_SYNTAX);
     }
     return [];
   }
@@ -585,6 +592,13 @@ const USER_KEYED = new Set(['pod_annotations', 'pod_labels', 'node_selector', 'n
  * `bucketName`, array indexes as `[i]`, user keys as written (`podAnnotations.team`, or
  * `podAnnotations key` when the key itself is at fault).
  */
+/** Whether a Helm value's schema lets a chart user set text holding the library's marker syntax. */
+function schemaAdmitsMarker(def: ValueDefinition): boolean {
+  const { pattern, enum: allowed } = def.schema as { pattern?: string; enum?: unknown[] };
+  if (def.type !== 'string' || allowed) return false;
+  return pattern === undefined || new RegExp(pattern, 'u').test(`${secretPlaceholder('x/y')}`) || new RegExp(pattern, 'u').test(`a${secretPlaceholder('x/y')}`);
+}
+
 function propName(path: ReadonlyArray<string | number>, isKey: boolean): string {
   let out = '';
   let userKey = false;

@@ -1,4 +1,4 @@
-import { concrete, withoutValueTokens } from '../../helm/values';
+import { concrete, valueOf, withoutValueTokens } from '../../helm/values';
 import { RunnerConfigToml } from './model';
 
 /**
@@ -36,6 +36,11 @@ export interface MarkerScan {
   readonly sites: string[];
   /** Marker syntax the library did not put there. */
   readonly foreign: ForeignMarker[];
+  /**
+   * Strings that are a Helm value (an environment entry's value after `KEY=` included): whatever
+   * a chart user sets there reaches config.toml, so the chart must refuse marker syntax in it.
+   */
+  readonly helmValues: ForeignMarker[];
 }
 
 const PLACEHOLDER = /^@@secret:([^"@]+)@@$/;
@@ -49,6 +54,7 @@ const PLACEHOLDER = /^@@secret:([^"@]+)@@$/;
 export function scanMarkers(model: RunnerConfigToml): MarkerScan {
   const sites: string[] = [];
   const foreign: ForeignMarker[] = [];
+  const helmValues: ForeignMarker[] = [];
   const visit = (value: unknown, path: Array<string | number>) => {
     if (typeof value === 'string') {
       const field = path.filter((p) => typeof p === 'string').join('.');
@@ -59,6 +65,8 @@ export function scanMarkers(model: RunnerConfigToml): MarkerScan {
       } else if (MARKER_SYNTAX.test(withoutValueTokens(value)) || MARKER_SYNTAX.test(concrete(value))) {
         // The second test: a Helm value whose default holds the syntax (plain synth writes it).
         foreign.push({ path, isKey: false, text: value });
+      } else if (valueOf(value) || (field === 'runners.environment' && valueOf(value.slice(value.indexOf('=') + 1)))) {
+        helmValues.push({ path, isKey: false, text: value });
       }
     } else if (Array.isArray(value)) {
       value.forEach((item, i) => visit(item, [...path, i]));
@@ -70,5 +78,5 @@ export function scanMarkers(model: RunnerConfigToml): MarkerScan {
     }
   };
   visit(model, []);
-  return { sites, foreign };
+  return { sites, foreign, helmValues };
 }
