@@ -165,6 +165,12 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
   };
 }
 
+/** A volume the library adds on a profile's behalf, with what it is for. */
+export interface OwnedVolume {
+  /** What the volume is, as error messages name it, e.g. "the DinD certificates volume". */
+  readonly owner: string;
+}
+
 /**
  * Volumes a runner profile adds to the user's (DinD's certificates, an image builder's registry
  * Secrets), kept apart so errors name the index the user wrote, and the library's volume by
@@ -175,12 +181,12 @@ export interface BuiltInVolumes {
    * Added before the user's emptyDir volumes.
    * @default - none
    */
-  readonly emptyDir?: Array<EmptyDirBuildVolume & { readonly owner: string }>;
+  readonly emptyDir?: Array<EmptyDirBuildVolume & OwnedVolume>;
   /**
    * Added before the user's Secret volumes.
    * @default - none
    */
-  readonly secret?: Array<SecretBuildVolume & { readonly owner: string }>;
+  readonly secret?: Array<SecretBuildVolume & OwnedVolume>;
   /**
    * The field the user wrote the node pool in, when the profile took a single pool.
    * @default - `nodePools[i]`
