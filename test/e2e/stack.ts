@@ -11,6 +11,9 @@ import { FakeNode, KubeObject, LocalCluster } from './cluster';
 
 export const repoRoot = path.join(__dirname, '..', '..');
 
+/** The built-in API groups the outputs use; anything else is a custom resource. */
+const BUILT_IN_API = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1|admissionregistration\.k8s\.io\/v1)$/;
+
 /** Every object in a folder of YAML files, decoded as Kubernetes decodes them (YAML 1.1). */
 export function readOutput(dir: string): { text: string; objects: KubeObject[] } {
   const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
@@ -39,7 +42,9 @@ export function runnerEntries(objects: KubeObject[]): RunnerEntry[] {
 /** Tolerations as the Kubernetes executor builds them from `node_tolerations`. */
 export function tolerations(runner: RunnerEntry): Array<Record<string, string>> {
   return Object.entries((runner.kubernetes.node_tolerations ?? {}) as Record<string, string>).map(([keyValue, effect]) => {
-    const [key, value] = keyValue.split('=');
+    // Split at the first "=" only, as the executor does (strings.SplitN(keyvalue, "=", 2)).
+    const at = keyValue.indexOf('=');
+    const [key, value] = at < 0 ? [keyValue, undefined] : [keyValue.slice(0, at), keyValue.slice(at + 1)];
     return value === undefined
       ? { key, operator: 'Exists', ...(effect ? { effect } : {}) }
       : { key, operator: 'Equal', value, ...(effect ? { effect } : {}) };
@@ -126,10 +131,9 @@ export function vendoredCrds(): string {
  */
 export function stubCrdsFor(objects: KubeObject[]): string {
   const vendored = decode(vendoredCrds()).map((c) => `${c.spec.group}/${c.spec.names.kind}`);
-  const builtIn = /^(admissionregistration\.k8s\.io\/v1)$/;
   const kinds = new Map<string, KubeObject>();
   for (const o of objects) {
-    if (BUILT_IN_API.test(o.apiVersion) || builtIn.test(o.apiVersion)) continue;
+    if (BUILT_IN_API.test(o.apiVersion)) continue;
     const [group] = o.apiVersion.split('/');
     if (!vendored.includes(`${group}/${o.kind}`)) kinds.set(`${o.apiVersion}/${o.kind}`, o);
   }
@@ -179,8 +183,6 @@ export function expectedPodCount(objects: KubeObject[]): number {
     return n;
   }, 0);
 }
-
-const BUILT_IN_API = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1)$/;
 
 /**
  * Namespaces the output puts only custom resources in (Config Connector's, for a ContainerNodePool)
