@@ -1,6 +1,7 @@
 // Public API of cdk8s-gitlab-runner.
 export * from './common/errors';
 export type { Resources, ResourceRange } from './common/resources';
+export type { PodOptions } from './common/pod-options';
 export type { SecretKeyReference, ResolvedSecretKey } from './common/secret-ref';
 export type { TaintEffect, GkeTaintEffect } from './common/validate';
 export * from './runner/config/model';

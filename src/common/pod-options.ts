@@ -158,7 +158,8 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
   const spread = o.topologySpreadConstraints === undefined ? undefined
     : list('topologySpreadConstraints', o.topologySpreadConstraints, '{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }')
       .map((c, i) => spreadConstraint(scope, `topologySpreadConstraints[${i}]`, c, owned.selector));
-  const topologySpreadConstraints = spread ?? (owned.replicas > 1 ? [defaultSpread(owned.selector)] : undefined);
+  // An empty list is the user turning the default off: no constraint at all.
+  const topologySpreadConstraints = spread ? (spread.length ? spread : undefined) : (owned.replicas > 1 ? [defaultSpread(owned.selector)] : undefined);
 
   const priorityClassName = o.priorityClassName === undefined ? undefined : v.dnsSubdomain(scope, 'priorityClassName', o.priorityClassName);
 
