@@ -1,8 +1,10 @@
+import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { concrete } from '../helm/values';
+import { concrete, constrain, useValues, valueOf } from '../helm/values';
 import { invalid } from './errors';
 import { CONTROL } from './k8s-rules';
+import { PREDICATES, requireRule } from './rules';
 import * as v from './validate';
 
 /**
@@ -145,14 +147,27 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     if (x !== undefined && (x === null || typeof x !== 'object' || Array.isArray(x))) invalid(scope, field, x, 'must be a map of keys to string values');
   };
 
-  map('nodeSelector', o.nodeSelector);
-  const nodeSelector = v.labels(scope, 'nodeSelector', o.nodeSelector);
+  // A Helm value (Values.object) is checked through its default, and its rule recorded in the
+  // chart's schema; it is then written as the value, for the chart to fill in.
+  const helm = <T>(x: T, schema: Record<string, unknown>): T => {
+    if (valueOf(x) === undefined) return x;
+    useValues(scope);
+    constrain(x, schema);
+    return concrete(x);
+  };
+  const asValue = <T>(x: unknown, otherwise: T): T => (valueOf(x) ? x as T : otherwise);
 
-  const tolerations = list('tolerations', o.tolerations, '{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }');
+  const nodeSelectorIn = helm(o.nodeSelector, LABELS_SCHEMA);
+  map('nodeSelector', nodeSelectorIn);
+  const nodeSelector = v.labels(scope, 'nodeSelector', nodeSelectorIn);
+
+  const tolerations = list('tolerations', helm(o.tolerations, TOLERATIONS_SCHEMA), '{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }');
   tolerations.forEach((t, i) => toleration(scope, `tolerations[${i}]`, t));
+  if (valueOf(o.tolerations)) scope.node.addValidation({ validate: () => requireNoPrivilegedToleration(scope, o.tolerations) });
 
-  if (o.affinity !== undefined && (o.affinity === null || typeof o.affinity !== 'object' || Array.isArray(o.affinity))) {
-    invalid(scope, 'affinity', o.affinity, 'must be an affinity object as in a pod spec, e.g. { nodeAffinity: { … } }');
+  const affinity = helm(o.affinity, { type: 'object' });
+  if (affinity !== undefined && (affinity === null || typeof affinity !== 'object' || Array.isArray(affinity))) {
+    invalid(scope, 'affinity', affinity, 'must be an affinity object as in a pod spec, e.g. { nodeAffinity: { … } }');
   }
 
   const spread = o.topologySpreadConstraints === undefined ? undefined
@@ -161,17 +176,31 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
   // An empty list is the user turning the default off: no constraint at all.
   const topologySpreadConstraints = spread ? (spread.length ? spread : undefined) : (owned.replicas > 1 ? [defaultSpread(owned.selector)] : undefined);
 
-  const priorityClassName = o.priorityClassName === undefined ? undefined : v.dnsSubdomain(scope, 'priorityClassName', o.priorityClassName);
+  // As a Helm value, empty means unset (the value is optional).
+  const priorityClassIn = helm(o.priorityClassName, { pattern: `^(|${v.NAME_PATTERNS.dnsSubdomain.slice(1, -1)})$`, maxLength: 253 });
+  const priorityClassName = priorityClassIn === undefined || (priorityClassIn === '' && valueOf(o.priorityClassName))
+    ? asValue(o.priorityClassName, undefined)
+    : asValue(o.priorityClassName, v.dnsSubdomain(scope, 'priorityClassName', priorityClassIn));
 
-  map('podLabels', o.podLabels);
-  const podLabels = v.labels(scope, 'podLabels', o.podLabels);
+  const ownedKeys = Object.keys(owned.labels);
+  const podLabelsIn = helm(o.podLabels, {
+    ...LABELS_SCHEMA,
+    propertyNames: { ...LABELS_SCHEMA.propertyNames, not: { anyOf: [{ enum: ownedKeys }, { pattern: '^app\\.kubernetes\\.io/' }] } },
+  });
+  map('podLabels', podLabelsIn);
+  const podLabels = v.labels(scope, 'podLabels', podLabelsIn);
   for (const k of Object.keys(podLabels)) {
     if (k in owned.labels || concrete(k).startsWith('app.kubernetes.io/')) {
       invalid(scope, 'podLabels key', k, `must not be a label the library sets (${Object.keys(owned.labels).join(', ')}, or any app.kubernetes.io/ label): the selectors of the workload, its Services, NetworkPolicies and PodDisruptionBudget rely on them`);
     }
   }
-  map('podAnnotations', o.podAnnotations);
-  const podAnnotations = v.annotations(scope, 'podAnnotations', o.podAnnotations);
+  const podAnnotationsIn = helm(o.podAnnotations, {
+    type: 'object',
+    propertyNames: { pattern: v.NAME_PATTERNS.qualifiedName, maxLength: 317, ...(owned.annotations.length ? { not: { enum: [...owned.annotations] } } : {}) },
+    additionalProperties: { type: 'string' },
+  });
+  map('podAnnotations', podAnnotationsIn);
+  const podAnnotations = v.annotations(scope, 'podAnnotations', podAnnotationsIn);
   for (const k of Object.keys(podAnnotations)) {
     if (owned.annotations.includes(concrete(k))) {
       invalid(scope, 'podAnnotations key', k, `must not be an annotation the library sets (${owned.annotations.join(', ')})`);
@@ -242,14 +271,16 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
 
   const imagePullSecrets = resolveImagePullSecrets(scope, 'imagePullSecrets', o.imagePullSecrets);
 
+  // A map value spreads into the library's map as one key (src/helm/values.ts).
+  const spreadInto = (x: unknown, checked: Record<string, string>) => (valueOf(x) ? { [x as string]: '' } : checked);
   return {
-    nodeSelector: v.nonEmptyMap(nodeSelector),
-    tolerations: tolerations.length ? tolerations : undefined,
-    affinity: o.affinity,
+    nodeSelector: asValue(o.nodeSelector, v.nonEmptyMap(nodeSelector)),
+    tolerations: asValue(o.tolerations, tolerations.length ? tolerations : undefined),
+    affinity: asValue(o.affinity, affinity),
     topologySpreadConstraints,
     priorityClassName,
-    podLabels,
-    podAnnotations,
+    podLabels: spreadInto(o.podLabels, podLabels),
+    podAnnotations: spreadInto(o.podAnnotations, podAnnotations),
     extraEnv,
     extraEnvFrom,
     extraVolumes,
@@ -293,6 +324,13 @@ export function applyPodOptions(template: k8s.PodTemplateSpec, o: ResolvedPodOpt
 
 /** Pull secrets alone, checked: for a pod that takes no other {@link PodOptions} (a Job). */
 export function resolveImagePullSecrets(scope: IConstruct, field: string, names: string[] | undefined): k8s.LocalObjectReference[] | undefined {
+  if (valueOf(names)) {
+    // A Helm value: its default checked, its rule in the chart's schema, the value written as it is.
+    useValues(scope);
+    constrain(names, PULL_SECRETS_SCHEMA);
+    resolveImagePullSecrets(scope, field, concrete(names));
+    return names as unknown as k8s.LocalObjectReference[];
+  }
   const checked = v.stringList(scope, field, names, 'registry-credentials');
   const refs = checked?.map((name, i) => {
     v.dnsSubdomain(scope, `${field}[${i}]`, name);
@@ -300,6 +338,76 @@ export function resolveImagePullSecrets(scope: IConstruct, field: string, names:
     return { name };
   });
   return refs?.length ? refs : undefined;
+}
+
+const LABELS_SCHEMA = {
+  type: 'object',
+  propertyNames: { pattern: v.NAME_PATTERNS.qualifiedName, maxLength: 317 },
+  additionalProperties: { type: 'string', pattern: v.NAME_PATTERNS.labelValue, maxLength: 63 },
+};
+const PULL_SECRETS_SCHEMA = { type: 'array', uniqueItems: true, items: { type: 'string', pattern: v.NAME_PATTERNS.dnsSubdomain, maxLength: 253 } };
+// The checks of toleration() below, as JSON schema (draft 7), for a chart value.
+const TOLERATIONS_SCHEMA = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      key: { type: 'string', pattern: `^(|${v.NAME_PATTERNS.qualifiedName.slice(1, -1)})$` },
+      operator: { enum: ['Equal', 'Exists'] },
+      value: { type: 'string', pattern: v.NAME_PATTERNS.labelValue, maxLength: 63 },
+      effect: { enum: ['', ...TAINT_EFFECTS] },
+      tolerationSeconds: { type: 'integer', minimum: 0, maximum: v.INT32_MAX },
+    },
+    allOf: [
+      {
+        if: { required: ['operator'], properties: { operator: { const: 'Exists' } } },
+        then: { properties: { value: { const: '' } } },
+        else: { required: ['key'], properties: { key: { minLength: 1 } } },
+      },
+      { if: { required: ['tolerationSeconds'] }, then: { required: ['effect'], properties: { effect: { const: 'NoExecute' } } } },
+    ],
+  },
+};
+
+const RECORDED_LEAK_RULES = new WeakMap<App, Set<string>>();
+
+/**
+ * The chart's side of the node pools' own check (every pod template of the App, at synth): a
+ * toleration that is a Helm value must not tolerate a privileged pool's taint either, whatever
+ * `--set` gives it. Recorded once per pool, with the pool's toggles.
+ */
+function requireNoPrivilegedToleration(scope: IConstruct, tolerations: unknown): string[] {
+  // Loaded here: the node pool module depends on the runner modules, which depend on this one.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { TaintedNodePool } = require('../nodepool/node-pool') as typeof import('../nodepool/node-pool');
+  const done = RECORDED_LEAK_RULES.get(App.of(scope)) ?? new Set<string>();
+  RECORDED_LEAK_RULES.set(App.of(scope), done);
+  for (const pool of scope.node.root.node.findAll().filter((c): c is InstanceType<typeof TaintedNodePool> => c instanceof TaintedNodePool)) {
+    const id = `${scope.node.path} ${pool.node.path}`;
+    if (done.has(id)) continue;
+    done.add(id);
+    const why = `only runners bound to node pool ${pool.node.path} (nodePools) may tolerate its taint, which keeps other pods off nodes that run privileged builds`;
+    // The pool's own check already refused a default that tolerates the taint: no second message.
+    if (!PREDICATES.toleratesNone.holds(concrete(tolerations), concrete(pool.taint.key), concrete(pool.taint.value), pool.taint.effect)) continue;
+    requireRule(scope, {
+      predicate: PREDICATES.toleratesNone,
+      operands: [
+        { field: 'tolerations', value: tolerations },
+        { field: 'taint.key', value: pool.taint.key, scope: pool },
+        { field: 'taint.value', value: pool.taint.value, scope: pool },
+        { field: 'taint.effect', value: pool.taint.effect, scope: pool },
+      ],
+      allowed: [
+        (key, value, effect) => `must not tolerate the taint of node pool ${pool.node.path} (${key}, ${value}, ${effect}): ${why}`,
+        () => `is tolerated by tolerations of ${scope.node.path}: ${why}`,
+        () => `is tolerated by tolerations of ${scope.node.path}: ${why}`,
+        () => `is tolerated by tolerations of ${scope.node.path}: ${why}`,
+      ],
+      guards: [pool],
+    });
+  }
+  return [];
 }
 
 /** The spread the pods of a workload with more than one replica get unless told otherwise. */
