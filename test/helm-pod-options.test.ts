@@ -63,6 +63,18 @@ describe('GIVEN the reference chart', () => {
     }
   });
 
+  test('WHEN manager.replicas is 3 THEN three replicas, spread over nodes, evicted one at a time', () => {
+    const objects = render({ manager: { replicas: 3 } });
+    const sts = find(objects, 'StatefulSet', 'gitlab-runner');
+    expect(sts.spec.replicas).toBe(3);
+    expect(podSpec(sts).topologySpreadConstraints).toEqual([{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: sts.spec.selector.matchLabels } }]);
+    expect(find(objects, 'PodDisruptionBudget', 'gitlab-runner').spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: sts.spec.selector.matchLabels } });
+  });
+
+  test('WHEN manager.replicas is 0 THEN the schema refuses it', () => {
+    expect(() => render({ manager: { replicas: 0 } })).toThrow(/values don't meet the specifications of the schema[\s\S]*manager\.replicas/);
+  });
+
   const LEAK = (what: string) => `${what}: must not tolerate the taint of node pool gitlab-runner/privileged-pool (taint.key "dedicated" (Helm value "privileged.taint.key"), taint.value "gitlab-privileged-builds" (Helm value "privileged.taint.value"), taint.effect "NoSchedule"): only runners bound to node pool gitlab-runner/privileged-pool (nodePools) may tolerate its taint, which keeps other pods off nodes that run privileged builds`;
   test.each([
     ['the manager', 'manager', { key: 'dedicated', operator: 'Exists' }, 'gitlab-runner/manager: invalid tolerations [{"key":"dedicated","operator":"Exists"}] (Helm value "manager.tolerations")'],

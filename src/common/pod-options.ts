@@ -102,7 +102,7 @@ export interface OwnedPodParts {
   readonly volumes: readonly string[];
   /** The main container's mounts, with what each is for. */
   readonly mounts: ReadonlyArray<{ readonly mountPath: string; readonly owner: string }>;
-  /** Replicas of the workload (a default topology spread needs more than one). */
+  /** Replicas of the workload (a default topology spread needs more than one, or a Helm value). */
   readonly replicas: number;
 }
 
@@ -174,7 +174,10 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     : list('topologySpreadConstraints', o.topologySpreadConstraints, '{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }')
       .map((c, i) => spreadConstraint(scope, `topologySpreadConstraints[${i}]`, c, owned.selector));
   // An empty list is the user turning the default off: no constraint at all.
-  const topologySpreadConstraints = spread ? (spread.length ? spread : undefined) : (owned.replicas > 1 ? [defaultSpread(owned.selector)] : undefined);
+  // Replicas as a Helm value may be set above one: the default spread is then always there (soft,
+  // so it changes nothing for one pod).
+  const several = valueOf(owned.replicas) !== undefined || concrete(owned.replicas) > 1;
+  const topologySpreadConstraints = spread ? (spread.length ? spread : undefined) : (several ? [defaultSpread(owned.selector)] : undefined);
 
   // As a Helm value, empty means unset (the value is optional).
   const priorityClassIn = helm(o.priorityClassName, { pattern: `^(|${v.NAME_PATTERNS.dnsSubdomain.slice(1, -1)})$`, maxLength: 253 });

@@ -72,7 +72,8 @@ export interface GitLabRunnerManagerProps extends PodOptions {
    * Manager replicas. Each replica gets its own stable runner system ID. With more than one, a
    * PodDisruptionBudget lets a drain evict one replica at a time, and the replicas spread over
    * nodes (see `topologySpreadConstraints`). One replica has no budget: a drain evicts it and waits
-   * for it to stop, up to its terminationGracePeriodSeconds, while no job is picked up.
+   * for it to stop, up to its terminationGracePeriodSeconds, while no job is picked up. As a Helm
+   * value, the budget and the spread are always there (neither holds back a single replica).
    * @default 1
    */
   readonly replicas?: number;
@@ -296,8 +297,10 @@ export class GitLabRunnerManager extends Construct {
     // Checked against the pod the library builds: names it owns (env, volumes, mounts, labels)
     // are read from the template itself.
     const selector = selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' });
-    this.podOptions = resolvePodOptions(this, props, ownedPodParts(this.statefulSetSpec(replicas).template, 'gitlab-runner', concrete(replicas), selector));
-    if (concrete(replicas) > 1) {
+    this.podOptions = resolvePodOptions(this, props, ownedPodParts(this.statefulSetSpec(replicas).template, 'gitlab-runner', replicas, selector));
+    // Replicas as a Helm value may be set above one: the budget is then always there (at one
+    // replica, maxUnavailable 1 never holds a drain back).
+    if (valueOf(replicas) !== undefined || concrete(replicas) > 1) {
       // One replica at a time: the others keep taking jobs while the evicted one drains.
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
         metadata: { ...meta, name: this.name },
