@@ -25,6 +25,6 @@ export * from './cache/minio-cache';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
 export { Values } from './helm/values';
-export type { ValueOptions, ValueDefinition } from './helm/values';
+export type { ObjectValueOptions, ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';

@@ -11,7 +11,7 @@ import * as v from './validate';
  * Where a pod runs and what it carries besides what the library gives it: placement (node
  * selector, tolerations, affinity, topology spread, priority), pod metadata, extra environment
  * and volumes of its main container, and registry credentials. Shared by the runner manager and
- * MinIO, checked and applied by one helper ({@link resolvePodOptions}, {@link applyPodOptions}),
+ * MinIO, checked and applied by one helper (`resolvePodOptions`, `applyPodOptions`),
  * so every workload holds the same rules.
  */
 export interface PodOptions {
