@@ -1,6 +1,7 @@
 // Public API of cdk8s-gitlab-runner.
 export * from './common/errors';
 export type { Resources, ResourceRange } from './common/resources';
+export type { PodOptions } from './common/pod-options';
 export type { SecretKeyReference, ResolvedSecretKey } from './common/secret-ref';
 export type { TaintEffect, GkeTaintEffect } from './common/validate';
 export * from './runner/config/model';
@@ -24,6 +25,6 @@ export * from './cache/minio-cache';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
 export { Values } from './helm/values';
-export type { ValueOptions, ValueDefinition } from './helm/values';
+export type { ObjectValueOptions, ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
+import { podOptionValues } from './helm/pod-values';
 import { dnsLabel } from './common/validate';
 import { templateText, togglesOf, Values } from './helm/values';
 import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
@@ -48,6 +49,8 @@ export class ReferenceStack extends Chart {
       checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
       logLevel: values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
       image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+      replicas: values.number('manager.replicas', { default: MANAGER_DEFAULTS.replicas, description: 'Runner manager replicas; a PodDisruptionBudget evicts one at a time, and they spread over nodes' }),
+      ...podOptionValues(values, 'manager', 'runner manager'),
     });
     if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {
@@ -57,6 +60,8 @@ export class ReferenceStack extends Chart {
       bucketName: values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
       expiry: Duration.days(values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
       storageSize: values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
+      // MinIO's pull secrets serve the provisioning Job too.
+      ...podOptionValues(values, 'cache', 'MinIO'),
     });
     values.toggle(this.cache, 'cache.enabled', 'Run the in-cluster MinIO cache and wire the runners to it');
     this.manager.addRunner('default', runnerValues(values, 'default', 'gitlab-runner-token', 'gitlab-runner-builds')).useCache(this.cache);

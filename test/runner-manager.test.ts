@@ -18,6 +18,8 @@ describe('reference stack', () => {
       'ServiceAccount gitlab-runner/gitlab-runner',
       'ConfigMap gitlab-runner/gitlab-runner',
       'StatefulSet gitlab-runner/gitlab-runner',
+      // Replicas are a Helm value here: the budget is always there (it holds no single replica back).
+      'PodDisruptionBudget gitlab-runner/gitlab-runner',
       'Service gitlab-runner/gitlab-runner',
       'NetworkPolicy gitlab-runner/gitlab-runner',
       'Namespace -/gitlab-runner-builds',

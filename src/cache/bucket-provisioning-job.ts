@@ -8,6 +8,7 @@ import { contentHash } from '../common/hash';
 import { concreteDeep } from '../helm/values';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { dnsEgress, tcpPorts } from '../common/network-policy';
+import { resolveImagePullSecrets } from '../common/pod-options';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
@@ -57,6 +58,12 @@ export interface BucketProvisioningOptions {
    * @default - cpu 10m/200m, memory 32Mi/128Mi (request/limit)
    */
   readonly resources?: Resources;
+  /**
+   * Secrets (in the cache's namespace, by name) holding credentials for the registry the mc
+   * image is pulled from.
+   * @default - the cache's `imagePullSecrets`
+   */
+  readonly imagePullSecrets?: string[];
 }
 
 /** Defaults of {@link BucketProvisioningOptions}, in one place. */
@@ -189,7 +196,7 @@ export class BucketProvisioningJob extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketProvisioningJobProps) {
     super(scope, id);
-    const { image, backoffLimit, timeoutSeconds, ttlSeconds, hook, resources } = resolveProvisioningOptions(this, '', props);
+    const { image, backoffLimit, timeoutSeconds, ttlSeconds, hook, resources, imagePullSecrets } = resolveProvisioningOptions(this, '', props);
 
     v.dnsLabel(this, 'name', props.name, 52);
     v.dnsLabel(this, 'namespace', props.namespace);
@@ -239,6 +246,7 @@ export class BucketProvisioningJob extends Construct {
           restartPolicy: 'Never',
           serviceAccountName: props.name,
           automountServiceAccountToken: false,
+          imagePullSecrets,
           securityContext: restrictedPodSecurityContext({ user: PROVISIONER_UID, group: PROVISIONER_UID, fsGroup: PROVISIONER_UID }),
           containers: [{
             name: 'provision',
@@ -313,6 +321,8 @@ export interface ResolvedProvisioningOptions {
   readonly hook: ProvisioningHook;
   /** Container requests and limits. */
   readonly resources: Resources;
+  /** Pull secrets of the Job's pod. */
+  readonly imagePullSecrets?: k8s.LocalObjectReference[];
 }
 
 /**
@@ -329,6 +339,7 @@ export function resolveProvisioningOptions(scope: Construct, field: string, o: B
     ttlSeconds: v.seconds(scope, f('ttlAfterFinished'), o.ttlAfterFinished ?? PROVISIONING_DEFAULTS.ttlAfterFinished, 60),
     hook: v.oneOf(scope, f('hook'), o.hook ?? PROVISIONING_DEFAULTS.hook, ['none', 'argocd', 'helm']),
     resources: resolveResources(scope, f('resources'), o.resources, PROVISIONING_DEFAULTS.resources),
+    imagePullSecrets: resolveImagePullSecrets(scope, f('imagePullSecrets'), o.imagePullSecrets),
   };
 }
 

@@ -4,6 +4,7 @@ import * as k8s from '../../imports/k8s';
 import { claim } from '../common/app-claims';
 import { invalid } from '../common/errors';
 import { dnsEgress, tcpPorts } from '../common/network-policy';
+import { applyPodOptions, ownedPodParts, PodOptions, resolvePodOptions } from '../common/pod-options';
 import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { requireDistinctNamespaces } from '../common/rules';
@@ -24,8 +25,12 @@ import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCac
  */
 export type MinioMode = 'standalone' | 'distributed';
 
-/** Props of a {@link MinioCache}. */
-export interface MinioCacheProps extends RunnerCacheOptions {
+/**
+ * Props of a {@link MinioCache}. Placement, pod metadata, extra env and volumes and pull secrets
+ * of MinIO's pods are the {@link PodOptions}; the provisioning Job pulls with the same
+ * `imagePullSecrets` unless `provisioning.imagePullSecrets` says otherwise.
+ */
+export interface MinioCacheProps extends RunnerCacheOptions, PodOptions {
   /**
    * MinIO's root user: a Secret in the cache's namespace, read by MinIO and by the provisioning
    * Job only. Runners never get it.
@@ -386,7 +391,7 @@ export class MinioCache extends Construct implements IRunnerCache {
           // One ReadWriteOnce volume: the old pod must let go of it before the new one starts.
           strategy: { type: 'Recreate' },
           selector: { matchLabels: this.selector },
-          template: this.podTemplate({ console: consoleOn, resources, args: [DATA_DIR], data: { name: 'data', persistentVolumeClaim: { claimName: claim } } }),
+          template: this.podTemplate({ console: consoleOn, resources, args: [DATA_DIR], data: { name: 'data', persistentVolumeClaim: { claimName: claim } }, pod: p }),
         },
       });
     } else {
@@ -410,7 +415,7 @@ export class MinioCache extends Construct implements IRunnerCache {
           // All pods start together: MinIO waits for its peers, not for ordinal order.
           podManagementPolicy: 'Parallel',
           selector: { matchLabels: this.selector },
-          template: this.podTemplate({ console: consoleOn, resources, args: [peers] }),
+          template: this.podTemplate({ console: consoleOn, resources, args: [peers], claims: ['data'], pod: p }),
           volumeClaimTemplates: [volumeClaim('data')],
         },
       });
@@ -444,6 +449,8 @@ export class MinioCache extends Construct implements IRunnerCache {
       serverPort: MINIO_S3_PORT,
       networkPolicy: networkPolicies,
       image: provisioning.image,
+      // Most often the same registry mirror as MinIO's image.
+      imagePullSecrets: p.provisioning?.imagePullSecrets ?? p.imagePullSecrets,
     });
 
   }
@@ -485,7 +492,14 @@ export class MinioCache extends Construct implements IRunnerCache {
     };
   }
 
-  private podTemplate(o: { console: boolean; resources: Resources; args: string[]; data?: k8s.Volume }): k8s.PodTemplateSpec {
+  private podTemplate(o: { console: boolean; resources: Resources; args: string[]; data?: k8s.Volume; claims?: string[]; pod: PodOptions }): k8s.PodTemplateSpec {
+    const base = this.basePodTemplate(o);
+    // Checked against what the library puts in the pod, read from the template itself.
+    const options = resolvePodOptions(this, o.pod, ownedPodParts(base, 'minio', this.replicas, this.selector, o.claims));
+    return applyPodOptions(base, options, 'minio');
+  }
+
+  private basePodTemplate(o: { console: boolean; resources: Resources; args: string[]; data?: k8s.Volume }): k8s.PodTemplateSpec {
     const probe = (path: string, extra: Partial<k8s.Probe>): k8s.Probe => ({
       httpGet: { path, port: k8s.IntOrString.fromString('s3') },
       periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, ...extra,
@@ -500,10 +514,7 @@ export class MinioCache extends Construct implements IRunnerCache {
           ...restrictedPodSecurityContext({ user: MINIO_UID, group: MINIO_UID, fsGroup: MINIO_UID }),
           fsGroupChangePolicy: 'OnRootMismatch',
         },
-        // Spread the pods of a distributed MinIO over nodes where possible.
-        topologySpreadConstraints: this.mode === 'distributed'
-          ? [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.selector } }]
-          : undefined,
+        // Spread over nodes where possible, for a distributed MinIO: PodOptions' default with replicas > 1.
         containers: [{
           name: 'minio',
           image: this.image,

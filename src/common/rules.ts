@@ -73,6 +73,26 @@ export const HELM_HELPERS: Record<string, string> = {
   ].join('\n'),
 };
 
+/** The name of the Go template that tells whether a list of tolerations tolerates a taint. */
+export const TOLERATES_HELPER = 'cdk8s-gitlab-runner.tolerates';
+// The scheduler's rule, as toleratesTaint (src/nodepool/node-pool.ts) has it: "true" or "false".
+HELM_HELPERS[TOLERATES_HELPER] = [
+  `{{- define "${TOLERATES_HELPER}" -}}`,
+  '{{- $key := index . 1 -}}{{- $value := index . 2 -}}{{- $effect := index . 3 -}}',
+  '{{- $hit := false -}}',
+  '{{- range (index . 0) -}}',
+  '{{- $k := .key | default "" -}}{{- $e := .effect | default "" -}}',
+  '{{- if or (eq $e "") (eq $e $effect) -}}',
+  '{{- if eq (.operator | default "Equal") "Exists" -}}',
+  '{{- if or (eq $k "") (eq $k $key) -}}{{- $hit = true -}}{{- end -}}',
+  '{{- else if and (eq $k $key) (eq (.value | default "") $value) -}}{{- $hit = true -}}',
+  '{{- end -}}',
+  '{{- end -}}',
+  '{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
 /** The value of a quantity (a string, or a number as Kubernetes also takes), NaN when it is none. */
 export function quantityAmount(q: unknown): number {
   return quantityValue(typeof q === 'number' ? String(q) : q as string);
@@ -92,6 +112,17 @@ export const PREDICATES = {
   lessThan: {
     holds: (a: number, b: number) => a < b,
     helm: (a: string, b: string) => `lt (${a} | float64) (${b} | float64)`,
+  },
+  /** No toleration of the list a tolerates the taint b=c:d. */
+  toleratesNone: {
+    holds: (a: unknown, key: string, value: string, effect: string) => {
+      // Loaded here: the node pool module depends on modules that depend on this one.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { toleratesTaint } = require('../nodepool/node-pool') as typeof import('../nodepool/node-pool');
+      return !(Array.isArray(a) ? a : []).some((t) => toleratesTaint(t, { key, value, effect: effect as any }));
+    },
+    helm: (a: string, key: string, value: string, effect: string) => `eq (include "${TOLERATES_HELPER}" (list (${a} | default list) (${key} | toString) (${value} | toString) (${effect} | toString))) "false"`,
+    helpers: [TOLERATES_HELPER],
   },
   /** a and b differ (as strings). */
   differs: {

@@ -63,6 +63,16 @@ const QUANTITY_SUFFIX: Record<string, number> = {
   'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
 };
 
+/** The naming rules as RE2 patterns, for the JSON schemas of map and list Helm values. */
+export const NAME_PATTERNS = {
+  /** A DNS-1123 subdomain (Secret, PriorityClass names). */
+  dnsSubdomain: DNS_SUBDOMAIN.source,
+  /** A label or annotation key, `[prefix/]name`. */
+  qualifiedName: `^(${DNS_SUBDOMAIN.source.slice(1, -1)}/)?${QUALIFIED_NAME_PART.source.slice(1, -1)}$`,
+  /** A label value, possibly empty. */
+  labelValue: `^(${QUALIFIED_NAME_PART.source.slice(1, -1)})?$`,
+} as const;
+
 /**
  * RFC 1123 label: namespaces, Services, StatefulSets, container names. `maxLength` is lower where
  * the name prefixes longer names (e.g. `<name>-provision-<hash>` must stay a label itself).

@@ -4,7 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Document, isMap, isScalar, parse, Scalar, visit } from 'yaml';
 import { describeValue } from '../common/errors';
 import { HELM_HELPERS, Operand, RecordedRule, rulesOf } from '../common/rules';
-import { concrete, definitionOf, hasValues, inHelmMode, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition } from './values';
+import { concrete, definitionOf, hasValues, helmFieldsOf, inHelmMode, itemKeyOf, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -207,6 +207,12 @@ function objectsOf(chart: Chart): Array<{ json: any; toggles: string[] }> {
   }
   return chart.toJson().map((json: any) => {
     const owner = byKey.get(key(json.apiVersion, json.kind, json.metadata?.namespace, json.metadata?.name));
+    // Map and list values, left out by the synth, back in their fields as tokens.
+    for (const { path, token } of owner ? helmFieldsOf(owner) : []) {
+      let node = json;
+      for (const segment of path.slice(0, -1)) node = node[segment] ??= {};
+      node[path[path.length - 1]] = token;
+    }
     return { json, toggles: owner ? togglesOf(owner) : [] };
   });
 }
@@ -311,6 +317,38 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
     done.add(s);
     return s;
   };
+  // Map and list values, and optional ones, fill whole fields: written only when not empty
+  // (`{{ with }}`), or spread into a map (extra pod labels) as one entry per line.
+  const spreads: string[] = [];
+  const wholeOptional = (node: unknown) => {
+    if (!isScalar(node) || typeof node.value !== 'string') return undefined;
+    const m = WHOLE_MARKER.exec(markNumbers(node.value));
+    const def = m ? definitionOf(m[1]) : undefined;
+    return def?.optional ? m![1] : undefined;
+  };
+  visit(doc, {
+    Pair(_key, pair) {
+      if (!isScalar(pair.key)) return undefined;
+      const spread = wholeOptional(pair.key);
+      if (spread) {
+        pair.key = made(`__HELM_SPREAD_${spreads.push(ref(spread)) - 1}__`);
+        pair.value = made('');
+        return undefined;
+      }
+      // A map whose only entry is a spread is itself optional: written whole, or not at all.
+      const only = isMap(pair.value) && pair.value.items.length === 1 ? wholeOptional(pair.value.items[0].key) : undefined;
+      const whole = wholeOptional(pair.value) ?? only;
+      if (!whole) return undefined;
+      const def = definitionOf(whole)!;
+      const itemKey = itemKeyOf(def);
+      const text = itemKey !== undefined
+        ? `[{{ range $i, $v := . }}{{ if $i }}, {{ end }}{{ dict ${JSON.stringify(itemKey)} $v | toJson }}{{ end }}]`
+        : def.type === 'object' || def.type === 'array' ? '{{ toJson . }}' : `{{ .${integer(whole)} | toString | toJson }}`;
+      pair.key = made(placeholder(`{{ with ${ref(whole)} }}${String(pair.key.value)}`));
+      pair.value = made(placeholder(`${text}{{ end }}`));
+      return undefined;
+    },
+  });
   visit(doc, {
     Scalar(_key, node) {
       if (done.has(node)) return undefined;
@@ -360,6 +398,11 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
   }
   let text = doc.toString({ lineWidth: 0 });
   text = text.replace(/__HELM_EXPRESSION_(\d+)__/g, (_m, i) => expressions[Number(i)]);
+  text = text.replace(/^( *)__HELM_SPREAD_(\d+)__:.*$/gm, (_m, indent: string, i) => [
+    `${indent}{{- range $k, $v := ${spreads[Number(i)]} }}`,
+    `${indent}{{ $k | toJson }}: {{ $v | toString | toJson }}`,
+    `${indent}{{- end }}`,
+  ].join('\n'));
   return text;
 }
 

@@ -50,6 +50,18 @@ export class Values {
   }
 
   /**
+   * A map or list value (placement, pod labels, pull secrets): a whole field of a manifest,
+   * omitted from it while empty (plain synth and chart alike). `schema` holds its entries to the
+   * rules the synth holds the prop to; `itemKey` writes a list of strings as a list of objects
+   * `{ [itemKey]: item }` (pull secret names as `{ name }`).
+   */
+  public object<T extends object>(path: string, options: ObjectValueOptions<T>): T {
+    const def = this.register(path, Array.isArray(options.default) ? 'array' : 'object', options);
+    if (options.itemKey !== undefined) ITEM_KEYS.set(def, options.itemKey);
+    return `@@value:${tokenKey(def)}@@` as unknown as T;
+  }
+
+  /**
    * Makes every object under `scope`, and the parts of config.toml it contributes, conditional on
    * a boolean value (default true: plain synth always holds the part).
    */
@@ -75,11 +87,12 @@ export class Values {
     if (typeof path !== 'string' || !VALUE_PATH.test(path)) {
       throw new Error(`invalid Helm value path ${JSON.stringify(path)}: use dotted camelCase segments such as "runners.docker.image"`);
     }
-    if (typeof options?.default !== (type === 'integer' ? 'number' : type) || (type === 'integer' && !Number.isSafeInteger(options.default))) {
+    const jsType = type === 'integer' ? 'number' : type === 'array' ? 'object' : type;
+    if (typeof options?.default !== jsType || options.default === null || (type === 'integer' && !Number.isSafeInteger(options.default))) {
       throw new Error(`invalid default ${JSON.stringify(options?.default)} for Helm value "${path}": must be a ${type === 'integer' ? 'safe integer' : type}`);
     }
     const existing = this.registry.get(path);
-    if (existing && (existing.type !== type || existing.default !== options.default)) {
+    if (existing && (existing.type !== type || JSON.stringify(existing.default) !== JSON.stringify(options.default))) {
       throw new Error(`Helm value "${path}" is declared twice, as ${existing.type} ${JSON.stringify(existing.default)} and ${type} ${JSON.stringify(options.default)}`);
     }
     if (existing) return existing;
@@ -90,7 +103,8 @@ export class Values {
         throw new Error(`Helm value "${path}" clashes with "${other}": "${parent}" cannot be both a value and the parent of "${child}"`);
       }
     }
-    const def: ValueDefinition = { path, type, default: options.default, description: options.description, schema: {} };
+    const optional = options.optional || type === 'object' || type === 'array' ? { optional: true } : {};
+    const def: ValueDefinition = { path, type, default: options.default, description: options.description, schema: { ...(options as ObjectValueOptions<any>).schema }, ...optional };
     this.registry.set(path, def);
     DEFINITIONS.set(tokenKey(def), def);
     return def;
@@ -103,6 +117,27 @@ export interface ValueOptions<T> {
   readonly default: T;
   /** What the value means, for values.yaml comments and the chart README. */
   readonly description: string;
+  /**
+   * The field the value fills is left out of the manifest while the value is empty (`""`), as
+   * an optional prop left unset would be. Always so for {@link Values.object}.
+   * @default false
+   */
+  readonly optional?: boolean;
+}
+
+/** Options of a map or list value ({@link Values.object}). */
+export interface ObjectValueOptions<T> extends ValueOptions<T> {
+  /**
+   * JSON-schema keywords for the value (entries, items, property names).
+   * @default - only its type
+   */
+  readonly schema?: Record<string, unknown>;
+  /**
+   * Writes a list of strings into the manifest as a list of objects holding each string under
+   * this key.
+   * @default - the list as it is
+   */
+  readonly itemKey?: string;
 }
 
 /** A declared value. */
@@ -110,13 +145,18 @@ export interface ValueDefinition {
   /** Dotted path under `.Values`. */
   readonly path: string;
   /** JSON-schema type. */
-  readonly type: 'string' | 'integer' | 'number' | 'boolean';
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array';
   /** The default (plain synth, values.yaml). */
-  readonly default: string | number | boolean;
+  readonly default: string | number | boolean | object;
   /** What the value means. */
   readonly description: string;
   /** JSON-schema keywords recorded by the validators that checked the value. */
   readonly schema: Record<string, unknown>;
+  /**
+   * Left out of the manifest while empty.
+   * @default false
+   */
+  readonly optional?: boolean;
 }
 
 const TOGGLE_METADATA = 'cdk8s-gitlab-runner/toggle';
@@ -129,6 +169,7 @@ const NUMBER_BASE = 1.2345678901234567e+300;
 const NUMBER_TEXT = /1\.2345\d*e\+300/;
 
 const BY_APP = new WeakMap<App, Values>();
+const ITEM_KEYS = new WeakMap<ValueDefinition, string>();
 // Tokens are unique in the process (a token knows its definition without knowing its App).
 const DEFINITIONS = new Map<string, ValueDefinition>();
 const IDS = new WeakMap<ValueDefinition, number>();
@@ -193,9 +234,31 @@ export function withoutValueTokens(x: string): string {
   return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? '_' : m));
 }
 
+/**
+ * The key under which {@link Values.object} writes each string of a list value, if any.
+ */
+export function itemKeyOf(def: ValueDefinition): string | undefined {
+  return ITEM_KEYS.get(def);
+}
+
+/** Whether a value is a map or list ({@link Values.object}): a whole field, or spread into a map as a key. */
+export function isObjectValue(def: ValueDefinition | undefined): boolean {
+  return def?.type === 'object' || def?.type === 'array';
+}
+
+/** What an optional value writes into a manifest: nothing while empty, list items under their key. */
+export function manifestValue(def: ValueDefinition): unknown {
+  const d = def.default;
+  if (d === '' || (Array.isArray(d) && d.length === 0) || (typeof d === 'object' && Object.keys(d).length === 0)) return undefined;
+  const key = ITEM_KEYS.get(def);
+  return key !== undefined && Array.isArray(d) ? d.map((item) => ({ [key]: item })) : structuredClone(d);
+}
+
 /** `x` with every token replaced by its default: what plain synth emits, and what checks compare. */
 export function concrete<T>(x: T): T {
   if (typeof x === 'number') return (numberTokens.has(x) ? numberTokens.get(x)!.default : x) as T;
+  // A map or list value stands for its default as a whole (a copy: checks must not change it).
+  if (typeof x === 'string' && isObjectValue(valueOf(x))) return structuredClone(valueOf(x)!.default) as T;
   // A marker naming no declared value is not a token (user text that looks like one): left as
   // it is, for the checks to refuse, rather than failing here with a TypeError.
   if (typeof x === 'string') return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? String(DEFINITIONS.get(k)!.default) : m)) as T;
@@ -210,11 +273,19 @@ export function templateText(x: string): string {
   return markNumbers(x).replace(MARKER, (_m, k) => `{{ .Values.${DEFINITIONS.get(k)!.path} }}`);
 }
 
-/** {@link concrete} through arrays and objects, keys included. */
+/**
+ * {@link concrete} through arrays and objects, keys included, as plain synth writes them: an
+ * optional value left out while empty, a map value as a key spread into its map.
+ */
 export function concreteDeep<T>(x: T): T {
   if (Array.isArray(x)) return x.map(concreteDeep) as T;
   if (x !== null && typeof x === 'object') {
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [concrete(k), concreteDeep(v)])) as T;
+    return Object.fromEntries(Object.entries(x).flatMap(([k, v]) => {
+      if (isObjectValue(valueOf(k))) return Object.entries(concrete(k as unknown) as object);
+      const def = valueOf(v);
+      if (def?.optional) return manifestValue(def) === undefined ? [] : [[concrete(k), manifestValue(def)]];
+      return [[concrete(k), concreteDeep(v)]];
+    })) as T;
   }
   return concrete(x);
 }
@@ -264,18 +335,44 @@ export function inHelmMode<T>(fn: () => T): T {
 /** Replaces tokens with their defaults during plain synth; leaves them for the chart writer. */
 class ValuesResolver implements IResolver {
   public resolve(context: ResolutionContext): void {
-    if (mode !== 'plain') return;
+    if (mode !== 'plain') {
+      // The typed bindings' toJson would take a map or list value's token apart (a string where
+      // they expect an object): the field is kept aside for the chart writer, and left out here.
+      const def = valueOf(context.value);
+      if (isObjectValue(def)) {
+        const fields = HELM_FIELDS.get(context.obj) ?? new Map<string, { path: string[]; token: string }>();
+        fields.set(context.key.join('\u0000'), { path: [...context.key], token: context.value });
+        HELM_FIELDS.set(context.obj, fields);
+        context.replaceValue(undefined);
+      }
+      return;
+    }
     const value = context.value;
-    if (hasValues(value)) {
+    const def = valueOf(value);
+    if (def?.optional) {
+      // A whole optional field: left out while empty.
+      context.replaceValue(manifestValue(def));
+    } else if (hasValues(value)) {
       context.replaceValue(concrete(value));
     } else if (value?.constructor === Object && Object.keys(value).some(hasValues)) {
-      // Resolvers see values, not keys: a map keyed by a value (node labels) is rebuilt.
-      context.replaceValue(Object.fromEntries(Object.entries(value).map(([k, v]) => [concrete(k), v])));
+      // Resolvers see values, not keys: a map keyed by a value (node labels) is rebuilt, and a
+      // map value as a key (extra pod labels) spreads its entries into the map.
+      const entries = Object.entries(value).flatMap(([k, v]) => (isObjectValue(valueOf(k)) ? Object.entries(concrete(k as unknown) as object) : [[concrete(k), v]]));
+      context.replaceValue(entries.length ? Object.fromEntries(entries) : undefined);
     }
   }
 }
 
 const RESOLVER = new ValuesResolver();
+const HELM_FIELDS = new WeakMap<object, Map<string, { path: string[]; token: string }>>();
+
+/**
+ * The fields of an object that a map or list value fills, as the chart writer's synth left them
+ * out: their paths in the object's JSON and their tokens, to be put back before rendering.
+ */
+export function helmFieldsOf(obj: object): ReadonlyArray<{ path: string[]; token: string }> {
+  return [...(HELM_FIELDS.get(obj)?.values() ?? [])];
+}
 
 /** Installs the resolver in the app of `scope` (once); every construct that takes values calls it. */
 export function useValues(scope: IConstruct): void {

@@ -6,6 +6,7 @@ import * as k8s from '../../imports/k8s';
 import { claim } from '../common/app-claims';
 import { invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
+import { applyPodOptions, ownedPodParts, PodOptions, resolvePodOptions, ResolvedPodOptions } from '../common/pod-options';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { requireDistinctNamespaces, requireNotMatching } from '../common/rules';
@@ -27,8 +28,11 @@ export type LogLevel = 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'debug
 /** GitLab Runner log formats (`log_format`). */
 export type LogFormat = 'runner' | 'text' | 'json';
 
-/** Props of a {@link GitLabRunnerManager}. */
-export interface GitLabRunnerManagerProps {
+/**
+ * Props of a {@link GitLabRunnerManager}. Placement, pod metadata, extra env and volumes and pull
+ * secrets of the manager's pods are the {@link PodOptions}.
+ */
+export interface GitLabRunnerManagerProps extends PodOptions {
   /** URL of the GitLab instance, e.g. `https://gitlab.com`. https only, unless `allowInsecureHttp`. */
   readonly gitlabUrl: string;
   /**
@@ -65,7 +69,11 @@ export interface GitLabRunnerManagerProps {
    */
   readonly image?: string;
   /**
-   * Manager replicas. Each replica gets its own stable runner system ID.
+   * Manager replicas. Each replica gets its own stable runner system ID. With more than one, a
+   * PodDisruptionBudget lets a drain evict one replica at a time, and the replicas spread over
+   * nodes (see `topologySpreadConstraints`). One replica has no budget: a drain evicts it and waits
+   * for it to stop, up to its terminationGracePeriodSeconds, while no job is picked up. As a Helm
+   * value, the budget and the spread are always there (neither holds back a single replica).
    * @default 1
    */
   readonly replicas?: number;
@@ -202,6 +210,8 @@ export class GitLabRunnerManager extends Construct {
   public readonly labels: Record<string, string>;
   /** The headless metrics Service, unless `metricsService` is false. */
   public readonly metricsService?: k8s.KubeService;
+  /** The PodDisruptionBudget, with more than one replica. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
   private readonly props: GitLabRunnerManagerProps;
   private readonly defaultBuildNamespace: string;
@@ -213,6 +223,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
   private readonly resources: Resources;
+  private readonly podOptions: ResolvedPodOptions;
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
@@ -281,8 +292,21 @@ export class GitLabRunnerManager extends Construct {
 
     this.statefulSet = new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: { ...meta, name: this.name },
-      spec: Lazy.any({ produce: () => this.statefulSetSpec(replicas) }),
+      spec: Lazy.any({ produce: () => this.withPodOptions(this.statefulSetSpec(replicas)) }),
     });
+    // Checked against the pod the library builds: names it owns (env, volumes, mounts, labels)
+    // are read from the template itself.
+    const selector = selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' });
+    this.podOptions = resolvePodOptions(this, props, ownedPodParts(this.statefulSetSpec(replicas).template, 'gitlab-runner', replicas, selector));
+    // Replicas as a Helm value may be set above one: the budget is then always there (at one
+    // replica, maxUnavailable 1 never holds a drain back).
+    if (valueOf(replicas) !== undefined || concrete(replicas) > 1) {
+      // One replica at a time: the others keep taking jobs while the evicted one drains.
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+        metadata: { ...meta, name: this.name },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
 
     if (props.metricsService ?? true) {
       this.metricsService = new k8s.KubeService(this, 'MetricsService', {
@@ -564,6 +588,10 @@ export class GitLabRunnerManager extends Construct {
         },
       },
     };
+  }
+
+  private withPodOptions(spec: k8s.StatefulSetSpec): k8s.StatefulSetSpec {
+    return { ...spec, template: applyPodOptions(spec.template, this.podOptions, 'gitlab-runner') };
   }
 
   private networkPolicySpec(): k8s.NetworkPolicySpec {

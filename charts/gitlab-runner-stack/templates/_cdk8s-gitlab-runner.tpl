@@ -6,3 +6,17 @@
 {{- else -}}{{ mulf (float64 $n) (get (dict "" 1 "n" 1e-9 "u" 1e-6 "m" 1e-3 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976) $suffix) }}
 {{- end -}}
 {{- end -}}
+{{- define "cdk8s-gitlab-runner.tolerates" -}}
+{{- $key := index . 1 -}}{{- $value := index . 2 -}}{{- $effect := index . 3 -}}
+{{- $hit := false -}}
+{{- range (index . 0) -}}
+{{- $k := .key | default "" -}}{{- $e := .effect | default "" -}}
+{{- if or (eq $e "") (eq $e $effect) -}}
+{{- if eq (.operator | default "Equal") "Exists" -}}
+{{- if or (eq $k "") (eq $k $key) -}}{{- $hit = true -}}{{- end -}}
+{{- else if and (eq $k $key) (eq (.value | default "") $value) -}}{{- $hit = true -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $hit -}}
+{{- end -}}
