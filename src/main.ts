@@ -48,6 +48,7 @@ export class ReferenceStack extends Chart {
       checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
       logLevel: values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
       image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+      drainTimeout: Duration.seconds(values.number('manager.drainTimeoutSeconds', { default: MANAGER_DEFAULTS.drainTimeout.toSeconds(), description: 'Seconds a stopping manager pod may take (terminationGracePeriodSeconds): running jobs finish (SIGQUIT), those left when shutdown_timeout + 15 s remain are aborted' })),
     });
     if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {

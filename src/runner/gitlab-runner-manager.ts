@@ -16,6 +16,7 @@ import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
+import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { RunnerConfigToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
 import { toToml } from './config/serialize';
@@ -90,12 +91,22 @@ export interface GitLabRunnerManagerProps {
    */
   readonly logFormat?: LogFormat;
   /**
-   * How long the runner may take to abort jobs and delete their pods when the pod stops
-   * (`shutdown_timeout`). The pod's terminationGracePeriodSeconds is this plus a margin, so
-   * Kubernetes never kills the runner mid-cleanup and leaves orphaned build pods.
+   * How long the runner may take to abort jobs and delete their pods once Kubernetes sends
+   * SIGTERM (`shutdown_timeout`). The last `shutdownTimeout` + 15 s of `drainTimeout` are kept
+   * for this, so Kubernetes never kills the runner mid-cleanup and leaves orphaned build pods.
    * @default Duration.seconds(30)
    */
   readonly shutdownTimeout?: Duration;
+  /**
+   * How long a stopping manager pod (rollout, upgrade, node drain) may take in all: the pod's
+   * `terminationGracePeriodSeconds`, as the official chart's 3600. A preStop hook sends the
+   * runner SIGQUIT, so it stops asking GitLab for jobs and lets the running ones finish; once
+   * they have, the pod is gone. Jobs still running when only `shutdownTimeout` + 15 s are left
+   * get SIGTERM: the runner aborts them and deletes their pods within `shutdownTimeout`.
+   * At least `shutdownTimeout` + 15 s (that value: no draining, jobs are aborted at once).
+   * @default Duration.hours(1)
+   */
+  readonly drainTimeout?: Duration;
   /**
    * Manager container requests and limits.
    * @default - cpu 100m/500m, memory 128Mi/256Mi (request/limit)
@@ -148,6 +159,8 @@ export const MANAGER_DEFAULTS = {
   logFormat: 'json' as LogFormat,
   /** Default `shutdownTimeout`. */
   shutdownTimeout: Duration.seconds(30),
+  /** Default `drainTimeout`: the official chart's terminationGracePeriodSeconds. */
+  drainTimeout: Duration.hours(1),
   /** Default `resources`. */
   resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } } as Resources,
 };
@@ -157,8 +170,6 @@ export const METRICS_PORT = 9252;
 /** The gitlab-runner images' unprivileged user and group (as the official chart runs them). */
 const RUNNER_UID = 100;
 const RUNNER_GID = 65533;
-/** Extra seconds Kubernetes waits beyond shutdown_timeout before SIGKILL. */
-const SHUTDOWN_MARGIN_SECONDS = 15;
 
 const CONFIG_DIR = '/etc/gitlab-runner';
 const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
@@ -212,6 +223,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly secretKeys = new Map<string, ResolvedSecretKey>();
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
+  private readonly drainSeconds: number;
   private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
@@ -239,7 +251,8 @@ export class GitLabRunnerManager extends Construct {
     this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
     this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
       v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1),
-      'terminationGracePeriodSeconds is computed from it');
+      'the preStop hook\'s reserve and the least drainTimeout are computed from it');
+    this.drainSeconds = drainSeconds(this, props.drainTimeout ?? MANAGER_DEFAULTS.drainTimeout, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS);
     this.global = {
       concurrent: v.integer(this, 'concurrent', props.concurrent ?? MANAGER_DEFAULTS.concurrent, 1),
       check_interval: v.seconds(this, 'checkInterval', props.checkInterval ?? MANAGER_DEFAULTS.checkInterval, 1),
@@ -490,7 +503,7 @@ export class GitLabRunnerManager extends Construct {
         spec: {
           serviceAccountName: this.serviceAccountName,
           automountServiceAccountToken: true,
-          terminationGracePeriodSeconds: this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS,
+          terminationGracePeriodSeconds: this.drainSeconds,
           securityContext: restrictedPodSecurityContext({ user: RUNNER_UID, group: RUNNER_GID, fsGroup: RUNNER_GID }),
           initContainers: [{
             name: 'render-config',
@@ -519,6 +532,8 @@ export class GitLabRunnerManager extends Construct {
             args: ['run', '--config', `${CONFIG_DIR}/config.toml`, '--working-directory', '/home/gitlab-runner'],
             env: [{ name: 'HOME', value: '/home/gitlab-runner' }],
             ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+            // Jobs finish when the pod stops; the listener below answers until the process exits.
+            lifecycle: gracefulStopHook(this.drainSeconds, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS),
             // The metrics listener is served by the runner process itself: it answers only while
             // `gitlab-runner run` is alive and its HTTP server is not wedged.
             readinessProbe: {
