@@ -17,7 +17,9 @@ import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
-import { RunnerConfigToml } from './config/model';
+import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
+import { proxyEgress, proxyEnv, ProxyOptions, proxyVariables, ResolvedProxy, resolveProxy, serverHost } from './proxy';
+import { RunnerConfigToml, RunnerEntryToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
@@ -137,6 +139,21 @@ export interface GitLabRunnerManagerProps {
    * @default - `<namespace>/<name>`
    */
   readonly systemIdSeed?: string;
+  /**
+   * A private CA the runner trusts, from a Secret or ConfigMap you create in the manager's
+   * namespace: mounted into the manager, named by every runner's `tls-ca-file` (GitLab) and by
+   * `SSL_CERT_DIR` (the runner's other HTTPS clients); with `trustInBuildPods`, also mounted in
+   * build pods for the cache endpoint and job tools.
+   * @default - the image's system certificates only
+   */
+  readonly caBundle?: CaBundle;
+  /**
+   * An HTTP(S) proxy the manager reaches GitLab through: `HTTP(S)_PROXY`/`NO_PROXY` in both
+   * cases, the proxy's ports opened in the manager's NetworkPolicy; optionally passed to jobs.
+   * NO_PROXY always keeps the API server, in-cluster Services and the cache endpoints direct.
+   * @default - no proxy
+   */
+  readonly proxy?: ProxyOptions;
 }
 
 /** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
@@ -224,6 +241,8 @@ export class GitLabRunnerManager extends Construct {
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
   private readonly drainSeconds: number;
+  private readonly caBundle?: ResolvedCaBundle;
+  private readonly proxy?: ResolvedProxy;
   private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
@@ -252,6 +271,8 @@ export class GitLabRunnerManager extends Construct {
     this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
       v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1),
       'the preStop hook\'s reserve and the least drainTimeout are computed from it');
+    this.caBundle = resolveCaBundle(this, props.caBundle);
+    this.proxy = resolveProxy(this, props.proxy);
     this.drainSeconds = drainSeconds(this, props.drainTimeout ?? MANAGER_DEFAULTS.drainTimeout, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS);
     this.global = {
       concurrent: v.integer(this, 'concurrent', props.concurrent ?? MANAGER_DEFAULTS.concurrent, 1),
@@ -411,7 +432,47 @@ export class GitLabRunnerManager extends Construct {
 
   /** The complete config.toml model. */
   public toConfigModel(): RunnerConfigToml {
-    return { ...this.global, runners: this.runnerList.map((r) => r.toToml()) };
+    const entries = this.runnerList.map((r) => r.toToml());
+    const hosts = cacheHosts(entries);
+    return { ...this.global, runners: entries.map((entry, i) => this.withManagerSettings(this.runnerList[i], entry, hosts)) };
+  }
+
+  /** A runner's entry with what the manager's `caBundle` and `proxy` add to every runner. */
+  private withManagerSettings(runner: Runner, entry: RunnerEntryToml, hosts: readonly string[]): RunnerEntryToml {
+    const env: Array<[string, string, string]> = [];
+    let out = entry;
+    if (this.caBundle) {
+      out = { ...out, 'tls-ca-file': caFile() };
+      if (this.caBundle.trustInBuildPods) {
+        const trust = buildPodTrust(this.caBundle);
+        const volumes = out.kubernetes.volumes ?? {};
+        const taken = [...(volumes.empty_dir ?? []), ...(volumes.secret ?? []), ...(volumes.config_map ?? [])]
+          .find((vol) => concrete(vol.mount_path).replace(/\/+$/, '') === (trust.secret ?? trust.configMap)!.mount_path);
+        if (taken) invalid(runner, 'volumes', concrete(taken.mount_path), `must not mount at ${(trust.secret ?? trust.configMap)!.mount_path}: the manager's caBundle.trustInBuildPods mounts the CA bundle there`);
+        out = {
+          ...out,
+          kubernetes: {
+            ...out.kubernetes,
+            volumes: {
+              ...volumes,
+              secret: trust.secret ? [...(volumes.secret ?? []), trust.secret] : volumes.secret,
+              config_map: trust.configMap ? [...(volumes.config_map ?? []), trust.configMap] : volumes.config_map,
+            },
+          },
+        };
+        const at = trust.environment.indexOf('=');
+        env.push([trust.environment.slice(0, at), trust.environment.slice(at + 1), 'caBundle.trustInBuildPods']);
+      }
+    }
+    if (this.proxy?.passToJobs) {
+      for (const [name, value] of proxyVariables(this.proxy, hosts, true)) env.push([name, value, 'proxy.passToJobs']);
+    }
+    if (env.length === 0) return out;
+    for (const [name, , prop] of env) {
+      const own = (out.environment ?? []).find((e) => e.startsWith(`${name}=`));
+      if (own !== undefined) invalid(runner, `environment.${name}`, own.slice(name.length + 1), `is set by the manager's ${prop}: set it in one place`);
+    }
+    return { ...out, environment: [...(out.environment ?? []), ...env.map(([name, value]) => `${name}=${value}`)] };
   }
 
   /**
@@ -530,7 +591,11 @@ export class GitLabRunnerManager extends Construct {
             imagePullPolicy: 'IfNotPresent',
             command: ['gitlab-runner'],
             args: ['run', '--config', `${CONFIG_DIR}/config.toml`, '--working-directory', '/home/gitlab-runner'],
-            env: [{ name: 'HOME', value: '/home/gitlab-runner' }],
+            env: [
+              { name: 'HOME', value: '/home/gitlab-runner' },
+              ...caEnv(this.caBundle),
+              ...proxyEnv(this.proxy, cacheHosts(this.runnerList.map((r) => r.toToml()))),
+            ],
             ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
             // Jobs finish when the pod stops; the listener below answers until the process exits.
             lifecycle: gracefulStopHook(this.drainSeconds, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS),
@@ -550,6 +615,7 @@ export class GitLabRunnerManager extends Construct {
               { name: 'config', mountPath: CONFIG_DIR },
               { name: 'home', mountPath: '/home/gitlab-runner' },
               { name: 'tmp', mountPath: '/tmp' },
+              ...(this.caBundle ? [caMount()] : []),
             ],
           }],
           volumes: [
@@ -575,6 +641,7 @@ export class GitLabRunnerManager extends Construct {
             { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('8Mi') } },
             { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            ...(this.caBundle ? [caVolume(this.caBundle)] : []),
           ],
         },
       },
@@ -594,9 +661,16 @@ export class GitLabRunnerManager extends Construct {
       egress: [
         { ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
         { ports: egressPorts.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
+        // The proxy's ports, to its addresses when known.
+        ...proxyEgress(this.proxy),
       ],
     };
   }
+}
+
+/** Hosts of the runners' S3 cache endpoints, for NO_PROXY. */
+function cacheHosts(entries: readonly RunnerEntryToml[]): string[] {
+  return [...new Set(entries.flatMap((e) => (e.cache?.s3?.ServerAddress ? [serverHost(e.cache.s3.ServerAddress)] : [])))];
 }
 
 // Model maps whose keys are the user's own (labels, annotations, selectors), kept as written.
