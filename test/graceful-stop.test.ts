@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'child_process';
 import { Duration, Testing } from 'cdk8s';
 import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
 import { PRE_STOP_SCRIPT } from '../src/runner/graceful-stop';
-import { helm } from './helm';
+import { helm, helmTemplate } from './helm';
 import { attemptSynth, busyboxBinWith, busyboxPath, find, K8sObject, managerStack, tmpdir } from './helpers';
 import { GitLabRunnerManager } from '../src';
 
@@ -66,9 +66,21 @@ describe('graceful stop: bad input', () => {
 describe('graceful stop: the Helm chart', () => {
   const chart = tmpdir();
   beforeAll(() => writeReferenceChart(chart));
+  test('WHEN --set manager.drainTimeoutSeconds=7200 THEN the grace period and the hook follow', () => {
+    const objects = helmTemplate(chart, '--set', 'manager.drainTimeoutSeconds=7200') as K8sObject[];
+    expect(manager(objects).terminationGracePeriodSeconds).toBe(7200);
+    expect(preStop(objects)).toEqual(['/bin/sh', '-c', PRE_STOP_SCRIPT, 'pre-stop', '1', '7200', '45']);
+  });
+
   test('WHEN --set manager.drainTimeoutSeconds below shutdown_timeout + 15 s THEN helm template refuses it', () => {
     expect(() => helm('template', 'test', chart, '--set', 'manager.drainTimeoutSeconds=44')).toThrow(/drainTimeoutSeconds: Must be greater than or equal to 45/);
   });
+});
+
+// Every process a test starts; a failing test must not leave a waiting hook or a fake runner behind.
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 /**
@@ -81,6 +93,7 @@ function runHook(command: string[], pid: number, shell: 'sh' | 'busybox', events
     ? [busyboxPath(), ['sh'], busyboxBinWith(['sh', 'date', 'sleep', 'kill'])]
     : ['/bin/sh', [], process.env.PATH];
   const hook = spawn(exe, [...pre, '-c', script, name, String(pid), ...(grace ?? times)], { env: { PATH }, stdio: 'ignore' });
+  started.push(hook);
   return new Promise((resolve) => hook.on('exit', (code) => { events.push('hook returned'); resolve(code); }));
 }
 
@@ -95,6 +108,7 @@ function fakeRunner(events: string[], exitAfterQuit: number | undefined): Promis
     setInterval(() => {}, 1000);
     console.log('ready');`;
   const runner = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.push(runner);
   // 'close': after its output is read, so the lines come first.
   runner.on('close', () => events.push('runner exited'));
   return new Promise((resolve) => {
