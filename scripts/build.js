@@ -12,7 +12,7 @@ const sources = ['src', 'imports', 'examples', 'tsconfig.json', 'tsconfig.build.
 // Synthesized output (examples/*/dist) is not a source: regenerating it must not trigger a build.
 const notSources = new Set(['dist']);
 // Files tsc does not emit: the shell scripts the constructs embed, and the ESM Monokle runner.
-const assets = ['src/runner/render-config.sh', 'src/cache/provision-bucket.sh', 'src/common/secret-value.sh', 'src/validation/monokle.mjs'];
+const assets = ['src/runner/render-config.sh', 'src/runner/pre-stop.sh', 'src/cache/provision-bucket.sh', 'src/common/secret-value.sh', 'src/validation/monokle.mjs'];
 
 function newestMtime(p) {
   const stat = fs.statSync(p);

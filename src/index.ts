@@ -11,6 +11,8 @@ export * from './runner/executor-rbac';
 export * from './runner/build-namespace';
 export * from './runner/runner';
 export * from './runner/gitlab-runner-manager';
+export type { CaBundle } from './runner/ca-bundle';
+export type { ProxyOptions } from './runner/proxy';
 export * from './runner/build-pod';
 export * from './runner/profiles';
 export * from './nodepool/node-pool';

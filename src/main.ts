@@ -51,6 +51,7 @@ export class ReferenceStack extends Chart {
       image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
       replicas: values.number('manager.replicas', { default: MANAGER_DEFAULTS.replicas, description: 'Runner manager replicas; a PodDisruptionBudget evicts one at a time, and they spread over nodes' }),
       ...podOptionValues(values, 'manager', 'runner manager'),
+      drainTimeout: Duration.seconds(values.number('manager.drainTimeoutSeconds', { default: MANAGER_DEFAULTS.drainTimeout.toSeconds(), description: 'Seconds a stopping manager pod may take (terminationGracePeriodSeconds): running jobs finish (SIGQUIT), those left when shutdown_timeout + 15 s remain are aborted' })),
     });
     if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
     this.cache = new MinioCache(this, 'cache', {

@@ -250,7 +250,7 @@ describe('Helm chart writer', () => {
   test('GIVEN a prop Helm cannot recompute THEN binding it to a value is refused', () => {
     const chart = Testing.chart();
     expect(() => new GitLabRunnerManager(chart, 'm', { gitlabUrl: 'https://g.example.com', shutdownTimeout: require('cdk8s').Duration.seconds(Values.of(chart).number('shutdown', { default: 30, description: 's' })) }))
-      .toThrow('test/m: invalid shutdownTimeout "Values \\"shutdown\\"": cannot be a Helm value: terminationGracePeriodSeconds is computed from it');
+      .toThrow('test/m: invalid shutdownTimeout "Values \\"shutdown\\"": cannot be a Helm value: the preStop hook\'s reserve and the least drainTimeout are computed from it');
   });
 });
 

@@ -285,8 +285,8 @@ describe('never a raw TypeError', () => {
   // accepts it or fails with a ConfigError naming the construct, never with a TypeError.
   const junk: unknown[] = [null, 0, -1, 'x', true, {}, [], [null], { a: null }];
   const managerProps = ['gitlabUrl', 'allowInsecureHttp', 'name', 'namespace', 'createNamespaces', 'defaultBuildNamespace', 'image', 'replicas',
-    'concurrent', 'checkInterval', 'logLevel', 'logFormat', 'shutdownTimeout', 'resources', 'metricsService', 'networkPolicies',
-    'serviceAccountAnnotations', 'systemIdSeed'];
+    'concurrent', 'checkInterval', 'logLevel', 'logFormat', 'shutdownTimeout', 'drainTimeout', 'resources', 'metricsService', 'networkPolicies',
+    'serviceAccountAnnotations', 'systemIdSeed', 'caBundle', 'proxy'];
   const runnerProps = ['token', 'buildNamespace', 'image', 'pullPolicy', 'allowedImages', 'allowedServices', 'imagePullSecrets', 'helperImage',
     'limit', 'requestConcurrency', 'buildResources', 'helperResources', 'serviceResources', 'nodeSelector', 'tolerations', 'podLabels',
     'podAnnotations', 'pollTimeout', 'pollInterval', 'environment', 'featureFlags', 'priorityClassName', 'nodePools', 'privileged',

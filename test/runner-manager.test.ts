@@ -176,10 +176,11 @@ describe('manager workload', () => {
     expect(configOf(objects).listen_address).toBe(':9252');
   });
 
-  test('THEN the grace period covers shutdown_timeout plus a margin', () => {
+  test('THEN the grace period is the drain timeout, whose last shutdown_timeout plus a margin the preStop hook leaves for aborting jobs', () => {
     const shutdown = configOf(objects).shutdown_timeout;
-    expect(pod.terminationGracePeriodSeconds).toBe(shutdown + 15);
-    const { objects: custom } = managerStack({ shutdownTimeout: require('cdk8s').Duration.minutes(5) });
+    expect(pod.terminationGracePeriodSeconds).toBe(3600);
+    expect(pod.containers[0].lifecycle.preStop.exec.command.slice(-2)).toEqual(['3600', `${shutdown + 15}`]);
+    const { objects: custom } = managerStack({ shutdownTimeout: require('cdk8s').Duration.minutes(5), drainTimeout: require('cdk8s').Duration.seconds(315) });
     expect(find(custom, 'StatefulSet', 'gitlab-runner').spec.template.spec.terminationGracePeriodSeconds).toBe(315);
   });
 

@@ -672,3 +672,45 @@ export function integerString(scope: IConstruct, field: string, value: string): 
 export function nonEmptyMap<T>(m: Record<string, T>): Record<string, T> | undefined {
   return Object.keys(m).length ? m : undefined;
 }
+
+/**
+ * The URL of an HTTP(S) forward proxy (`HTTP_PROXY`/`HTTPS_PROXY`): `http[s]://host[:port]`,
+ * parsed like {@link gitlabUrl}; no credentials (they would sit in clear text in the pod spec
+ * and in every job's environment), no path, query or fragment.
+ */
+export function proxyUrl(scope: IConstruct, field: string, token: string): string {
+  const host = '([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])';
+  track(scope, token, { pattern: `^[hH][tT][tT][pP][sS]?://${host}(:${PORT})?/?$` });
+  const value = concrete(token);
+  const allowed = 'must be a proxy URL "http://host[:port]" or "https://host[:port]", e.g. "http://proxy.example.com:3128"';
+  if (typeof value !== 'string' || value.trim() === '' || /\s/.test(value) || CONTROL.test(value) || value.includes('\\') || /[^\x20-\x7e]/.test(value)) {
+    invalid(scope, field, value, allowed);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    invalid(scope, field, value, allowed);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !/^https?:\/\/[^/]/i.test(value)) invalid(scope, field, value, allowed);
+  if (url.username || url.password || /@/.test(value)) {
+    invalid(scope, field, value, 'must not contain credentials: they would be readable in the pod spec and in every job\'s environment; use a proxy that admits the cluster\'s egress address');
+  }
+  if (url.search || url.hash || /[?#]/.test(value) || (url.pathname !== '/' && url.pathname !== '')) {
+    invalid(scope, field, value, 'must not have a path, query or fragment: a proxy is addressed by scheme, host and port');
+  }
+  if (url.port === '0' || /^https?:\/\/[^/]*:0+(\/|$)/i.test(value)) {
+    invalid(scope, field, value, 'must not use port 0: give a port from 1 to 65535, or none for the scheme\'s default');
+  }
+  return token;
+}
+
+/** An IPv4 or IPv6 CIDR such as `10.0.0.0/8` (a NetworkPolicy `ipBlock.cidr`). */
+export function cidr(scope: IConstruct, field: string, value: string): string {
+  const allowed = 'must be an IPv4 or IPv6 CIDR such as "10.20.0.0/16" or "fd00::/64"';
+  if (typeof value !== 'string') invalid(scope, field, value, allowed);
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
+  const v4 = m && /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(m[1]);
+  if (!m || !(v4 || isIPv6(m[1])) || Number(m[2]) > (v4 ? 32 : 128)) invalid(scope, field, value, allowed);
+  return value;
+}

@@ -17,7 +17,10 @@ import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
-import { RunnerConfigToml } from './config/model';
+import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
+import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
+import { proxyEgress, proxyEnv, ProxyOptions, proxyVariables, ResolvedProxy, resolveProxy, serverHost } from './proxy';
+import { RunnerConfigToml, RunnerEntryToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
@@ -98,12 +101,22 @@ export interface GitLabRunnerManagerProps extends PodOptions {
    */
   readonly logFormat?: LogFormat;
   /**
-   * How long the runner may take to abort jobs and delete their pods when the pod stops
-   * (`shutdown_timeout`). The pod's terminationGracePeriodSeconds is this plus a margin, so
-   * Kubernetes never kills the runner mid-cleanup and leaves orphaned build pods.
+   * How long the runner may take to abort jobs and delete their pods once Kubernetes sends
+   * SIGTERM (`shutdown_timeout`). The last `shutdownTimeout` + 15 s of `drainTimeout` are kept
+   * for this, so Kubernetes never kills the runner mid-cleanup and leaves orphaned build pods.
    * @default Duration.seconds(30)
    */
   readonly shutdownTimeout?: Duration;
+  /**
+   * How long a stopping manager pod (rollout, upgrade, node drain) may take in all: the pod's
+   * `terminationGracePeriodSeconds`, as the official chart's 3600. A preStop hook sends the
+   * runner SIGQUIT, so it stops asking GitLab for jobs and lets the running ones finish; once
+   * they have, the pod is gone. Jobs still running when only `shutdownTimeout` + 15 s are left
+   * get SIGTERM: the runner aborts them and deletes their pods within `shutdownTimeout`.
+   * At least `shutdownTimeout` + 15 s (that value: no draining, jobs are aborted at once).
+   * @default Duration.hours(1)
+   */
+  readonly drainTimeout?: Duration;
   /**
    * Manager container requests and limits.
    * @default - cpu 100m/500m, memory 128Mi/256Mi (request/limit)
@@ -134,6 +147,21 @@ export interface GitLabRunnerManagerProps extends PodOptions {
    * @default - `<namespace>/<name>`
    */
   readonly systemIdSeed?: string;
+  /**
+   * A private CA the runner trusts, from a Secret or ConfigMap you create in the manager's
+   * namespace: mounted into the manager, named by every runner's `tls-ca-file` (GitLab) and by
+   * `SSL_CERT_DIR` (the runner's other HTTPS clients); with `trustInBuildPods`, also mounted in
+   * build pods for the cache endpoint and job tools.
+   * @default - the image's system certificates only
+   */
+  readonly caBundle?: CaBundle;
+  /**
+   * An HTTP(S) proxy the manager reaches GitLab through: `HTTP(S)_PROXY`/`NO_PROXY` in both
+   * cases, the proxy's ports opened in the manager's NetworkPolicy; optionally passed to jobs.
+   * NO_PROXY always keeps the API server, in-cluster Services and the cache endpoints direct.
+   * @default - no proxy
+   */
+  readonly proxy?: ProxyOptions;
 }
 
 /** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
@@ -156,6 +184,8 @@ export const MANAGER_DEFAULTS = {
   logFormat: 'json' as LogFormat,
   /** Default `shutdownTimeout`. */
   shutdownTimeout: Duration.seconds(30),
+  /** Default `drainTimeout`: the official chart's terminationGracePeriodSeconds. */
+  drainTimeout: Duration.hours(1),
   /** Default `resources`. */
   resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } } as Resources,
 };
@@ -165,8 +195,6 @@ export const METRICS_PORT = 9252;
 /** The gitlab-runner images' unprivileged user and group (as the official chart runs them). */
 const RUNNER_UID = 100;
 const RUNNER_GID = 65533;
-/** Extra seconds Kubernetes waits beyond shutdown_timeout before SIGKILL. */
-const SHUTDOWN_MARGIN_SECONDS = 15;
 
 const CONFIG_DIR = '/etc/gitlab-runner';
 const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
@@ -222,6 +250,9 @@ export class GitLabRunnerManager extends Construct {
   private readonly secretKeys = new Map<string, ResolvedSecretKey>();
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
+  private readonly drainSeconds: number;
+  private readonly caBundle?: ResolvedCaBundle;
+  private readonly proxy?: ResolvedProxy;
   private readonly resources: Resources;
   private readonly podOptions: ResolvedPodOptions;
 
@@ -250,7 +281,10 @@ export class GitLabRunnerManager extends Construct {
     this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
     this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
       v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1),
-      'terminationGracePeriodSeconds is computed from it');
+      'the preStop hook\'s reserve and the least drainTimeout are computed from it');
+    this.caBundle = resolveCaBundle(this, props.caBundle);
+    this.proxy = resolveProxy(this, props.proxy);
+    this.drainSeconds = drainSeconds(this, props.drainTimeout ?? MANAGER_DEFAULTS.drainTimeout, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS);
     this.global = {
       concurrent: v.integer(this, 'concurrent', props.concurrent ?? MANAGER_DEFAULTS.concurrent, 1),
       check_interval: v.seconds(this, 'checkInterval', props.checkInterval ?? MANAGER_DEFAULTS.checkInterval, 1),
@@ -422,7 +456,47 @@ export class GitLabRunnerManager extends Construct {
 
   /** The complete config.toml model. */
   public toConfigModel(): RunnerConfigToml {
-    return { ...this.global, runners: this.runnerList.map((r) => r.toToml()) };
+    const entries = this.runnerList.map((r) => r.toToml());
+    const hosts = cacheHosts(entries);
+    return { ...this.global, runners: entries.map((entry, i) => this.withManagerSettings(this.runnerList[i], entry, hosts)) };
+  }
+
+  /** A runner's entry with what the manager's `caBundle` and `proxy` add to every runner. */
+  private withManagerSettings(runner: Runner, entry: RunnerEntryToml, hosts: readonly string[]): RunnerEntryToml {
+    const env: Array<[string, string, string]> = [];
+    let out = entry;
+    if (this.caBundle) {
+      out = { ...out, 'tls-ca-file': caFile() };
+      if (this.caBundle.trustInBuildPods) {
+        const trust = buildPodTrust(this.caBundle);
+        const volumes = out.kubernetes.volumes ?? {};
+        const taken = [...(volumes.empty_dir ?? []), ...(volumes.secret ?? []), ...(volumes.config_map ?? [])]
+          .find((vol) => concrete(vol.mount_path).replace(/\/+$/, '') === (trust.secret ?? trust.configMap)!.mount_path);
+        if (taken) invalid(runner, 'volumes', concrete(taken.mount_path), `must not mount at ${(trust.secret ?? trust.configMap)!.mount_path}: the manager's caBundle.trustInBuildPods mounts the CA bundle there`);
+        out = {
+          ...out,
+          kubernetes: {
+            ...out.kubernetes,
+            volumes: {
+              ...volumes,
+              secret: trust.secret ? [...(volumes.secret ?? []), trust.secret] : volumes.secret,
+              config_map: trust.configMap ? [...(volumes.config_map ?? []), trust.configMap] : volumes.config_map,
+            },
+          },
+        };
+        const at = trust.environment.indexOf('=');
+        env.push([trust.environment.slice(0, at), trust.environment.slice(at + 1), 'caBundle.trustInBuildPods']);
+      }
+    }
+    if (this.proxy?.passToJobs) {
+      for (const [name, value] of proxyVariables(this.proxy, hosts, true)) env.push([name, value, 'proxy.passToJobs']);
+    }
+    if (env.length === 0) return out;
+    for (const [name, , prop] of env) {
+      const own = (out.environment ?? []).find((e) => e.startsWith(`${name}=`));
+      if (own !== undefined) invalid(runner, `environment.${name}`, own.slice(name.length + 1), `is set by the manager's ${prop}: set it in one place`);
+    }
+    return { ...out, environment: [...(out.environment ?? []), ...env.map(([name, value]) => `${name}=${value}`)] };
   }
 
   /**
@@ -514,7 +588,7 @@ export class GitLabRunnerManager extends Construct {
         spec: {
           serviceAccountName: this.serviceAccountName,
           automountServiceAccountToken: true,
-          terminationGracePeriodSeconds: this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS,
+          terminationGracePeriodSeconds: this.drainSeconds,
           securityContext: restrictedPodSecurityContext({ user: RUNNER_UID, group: RUNNER_GID, fsGroup: RUNNER_GID }),
           initContainers: [{
             name: 'render-config',
@@ -541,8 +615,14 @@ export class GitLabRunnerManager extends Construct {
             imagePullPolicy: 'IfNotPresent',
             command: ['gitlab-runner'],
             args: ['run', '--config', `${CONFIG_DIR}/config.toml`, '--working-directory', '/home/gitlab-runner'],
-            env: [{ name: 'HOME', value: '/home/gitlab-runner' }],
+            env: [
+              { name: 'HOME', value: '/home/gitlab-runner' },
+              ...caEnv(this.caBundle),
+              ...proxyEnv(this.proxy, cacheHosts(this.runnerList.map((r) => r.toToml()))),
+            ],
             ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+            // Jobs finish when the pod stops; the listener below answers until the process exits.
+            lifecycle: gracefulStopHook(this.drainSeconds, this.shutdownSeconds + SHUTDOWN_MARGIN_SECONDS),
             // The metrics listener is served by the runner process itself: it answers only while
             // `gitlab-runner run` is alive and its HTTP server is not wedged.
             readinessProbe: {
@@ -559,6 +639,7 @@ export class GitLabRunnerManager extends Construct {
               { name: 'config', mountPath: CONFIG_DIR },
               { name: 'home', mountPath: '/home/gitlab-runner' },
               { name: 'tmp', mountPath: '/tmp' },
+              ...(this.caBundle ? [caMount()] : []),
             ],
           }],
           volumes: [
@@ -584,6 +665,7 @@ export class GitLabRunnerManager extends Construct {
             { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('8Mi') } },
             { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            ...(this.caBundle ? [caVolume(this.caBundle)] : []),
           ],
         },
       },
@@ -607,9 +689,16 @@ export class GitLabRunnerManager extends Construct {
       egress: [
         { ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
         { ports: egressPorts.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
+        // The proxy's ports, to its addresses when known.
+        ...proxyEgress(this.proxy),
       ],
     };
   }
+}
+
+/** Hosts of the runners' S3 cache endpoints, for NO_PROXY. */
+function cacheHosts(entries: readonly RunnerEntryToml[]): string[] {
+  return [...new Set(entries.flatMap((e) => (e.cache?.s3?.ServerAddress ? [serverHost(e.cache.s3.ServerAddress)] : [])))];
 }
 
 // Model maps whose keys are the user's own (labels, annotations, selectors), kept as written.

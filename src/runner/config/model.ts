@@ -49,6 +49,8 @@ export interface RunnerEntryToml {
   post_build_script?: string;
   /** Feature flags (`FF_…`). */
   feature_flags?: Record<string, boolean>;
+  /** CA certificates (PEM file) the runner verifies GitLab's certificate with. */
+  'tls-ca-file'?: string;
   /** `[runners.kubernetes]`. */
   kubernetes: KubernetesExecutorToml;
   /** `[runners.cache]`. */
