@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, hasValues, useValues } from '../helm/values';
 import { describeValue, invalid } from './errors';
-import { quantityValue } from './validate';
+import { quantityValue } from './k8s-rules';
 
 // Rules over more than one prop (a request and its limit, a poll interval and its timeout, two
 // namespaces), or over one prop where a JSON schema cannot say it (a reserved key prefix). Each
