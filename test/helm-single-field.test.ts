@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { GcsCache, GitLabRunnerManager, HelmChart, Values } from '../src';
 import { helm as writeReferenceChart } from '../src/main';
 import { helm, helmTemplate } from './helm';
 import { tmpdir } from './helpers';
@@ -92,5 +94,31 @@ describe('single-field rules a schema cannot word: template fails with the synth
     'namespace=kube-systems', 'runners.default.token.key=.token', 'manager.image=gitlab/gitlab-runner:alpine-v18.8.0',
   ])('WHEN --set %s (close to a forbidden value) THEN it renders', (set) => {
     expect(helmTemplate(chart, '--set', set).length).toBeGreaterThan(10);
+  });
+});
+
+describe('single-field rules without a schema wording, in a chart of your own', () => {
+  // The GCS name rules a pattern cannot say (no "goog" prefix, no "google" or close misspelling,
+  // not an IP address), with a bucket name that is a Helm value.
+  const out = tmpdir();
+  beforeAll(() => {
+    const app = Testing.app();
+    const c = new Chart(app, 'c');
+    const bucketName = Values.of(c).string('bucket', { default: 'ci-cache', description: 'bucket' });
+    new GitLabRunnerManager(c, 'm', { gitlabUrl: 'https://gitlab.example.com' })
+      .addRunner('default', { token: { secretName: 't' } }).useCache(new GcsCache(c, 'gcs', { bucketName }));
+    HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
+  });
+  const GCS = 'must be a GCS bucket name: lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, 3-63 characters (up to 222 with dots, each dot-separated part at most 63), not an IP address, not starting with "goog", without "google" or a close misspelling of it';
+
+  test.each(['goog-cache', 'my-g00gle-cache', '10.0.0.1'])('WHEN --set bucket=%s THEN helm template fails with the synth message', (bucket) => {
+    expect(() => helm('template', 'test', out, '--set', `bucket=${bucket}`)).toThrow(`: c/gcs: invalid bucketName "${bucket}" (Helm value "bucket"): ${GCS}\n`);
+    // The same value as a plain prop: the same message at synth.
+    const chart = Testing.chart();
+    expect(() => new GcsCache(chart, 'gcs', { bucketName: bucket })).toThrow(`test/gcs: invalid bucketName "${bucket}": ${GCS}`);
+  });
+
+  test('WHEN --set bucket=a-good.name_1 THEN it renders', () => {
+    expect(helmTemplate(out, '--set', 'bucket=a-good.name_1').length).toBeGreaterThan(0);
   });
 });
