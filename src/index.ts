@@ -4,6 +4,8 @@ export type { Resources, ResourceRange } from './common/resources';
 export type { PodOptions } from './common/pod-options';
 export type { SecretKeyReference, ResolvedSecretKey } from './common/secret-ref';
 export type { TaintEffect, GkeTaintEffect } from './common/validate';
+export type { INodePlacement, IBuildPodPlacer } from './common/placement';
+export type { TolerationSpec, Taint } from './common/tolerations';
 export * from './runner/config/model';
 export { toToml, fromToml } from './runner/config/serialize';
 export type { RunnerConditions } from './runner/config/serialize';

@@ -175,7 +175,8 @@ export function runnerEntries(objects: K8sObject[]): Array<{ owner: string; runn
 
 /**
  * Every toleration in the output: those of every pod template, and those every runner's build
- * pods get from config.toml's `node_tolerations` (`"key=value" = "Effect"`, `"key" = ""`).
+ * pods get from config.toml's `node_tolerations` (`"key=value" = "Effect"`, `"key" = ""`) and
+ * its `pod_spec` JSON patches.
  */
 export function allTolerations(objects: K8sObject[]): Array<{ owner: string; toleration: { key?: string; operator?: string; value?: string; effect?: string } }> {
   const fromPods = podSpecs(objects).flatMap(({ owner, spec }) => (spec.tolerations ?? []).map((toleration: any) => ({ owner, toleration })));
@@ -184,7 +185,13 @@ export function allTolerations(objects: K8sObject[]): Array<{ owner: string; tol
       const [key, value] = k.includes('=') ? [k.slice(0, k.indexOf('=')), k.slice(k.indexOf('=') + 1)] : [k, undefined];
       return { owner, toleration: { key, operator: value === undefined ? 'Exists' : 'Equal', value, effect: effect || undefined } };
     }));
-  return [...fromPods, ...fromRunners];
+  // And every toleration a pod_spec patch adds, which the runner applies with the feature flag on
+  // (counted whatever it replaces: a superset is the safe side for "nobody else tolerates").
+  const fromPatches = runnerEntries(objects).filter(({ runner }) => runner.feature_flags?.FF_USE_ADVANCED_POD_SPEC_CONFIGURATION === true)
+    .flatMap(({ owner, runner }) => (runner.kubernetes.pod_spec ?? []).filter((p: any) => p.patch_type === 'json')
+      .flatMap((p: any) => JSON.parse(p.patch)).filter((op: any) => op.path === '/tolerations' || op.path === '/tolerations/-')
+      .flatMap((op: any) => [op.value].flat().map((toleration: any) => ({ owner, toleration }))));
+  return [...fromPods, ...fromRunners, ...fromPatches];
 }
 
 /** Every file of a folder, by relative path, as bytes (latin1, so any byte compares). */

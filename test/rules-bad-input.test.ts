@@ -261,22 +261,71 @@ describe('the rules accept what the real components accept', () => {
     expect(policy.spec.egress[1].ports.map((p: any) => p.port)).toEqual([443, 6443, 8443]);
   });
 
-  test('GIVEN two tolerations of one taint with different effects THEN config.toml tolerates both taints', () => {
+  /** The tolerations the runner gives build pods: the pod_spec patch's list when there is one, else node_tolerations. */
+  const exactTolerations = (entry: any) => {
+    const patch = entry.kubernetes.pod_spec?.find((p: any) => p.name === 'cdk8s-gitlab-runner-tolerations');
+    return patch ? JSON.parse(patch.patch)[0].value : undefined;
+  };
+
+  test('GIVEN two tolerations of one taint with different effects THEN both survive into config.toml exactly, and no other effect', () => {
     const objects = synth(stack({}, { tolerations: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }, { key: 'gpu', value: 'yes', effect: 'NoExecute' }] }));
-    // One key per taint in `node_tolerations`: "" is every effect, so neither is lost.
-    expect(runnerEntries(objects)[0].runner.kubernetes.node_tolerations).toEqual({ 'gpu=yes': '' });
+    const entry = runnerEntries(objects)[0].runner;
+    // node_tolerations keeps one effect per key=value: the first, never "" (every effect).
+    expect(entry.kubernetes.node_tolerations).toEqual({ 'gpu=yes': 'NoSchedule' });
+    // The pod_spec JSON patch gives the build pod the exact list; the runner applies it only with the flag.
+    expect(entry.kubernetes.pod_spec).toEqual([{
+      name: 'cdk8s-gitlab-runner-tolerations', patch_type: 'json',
+      patch: JSON.stringify([{ op: 'add', path: '/tolerations', value: [
+        { key: 'gpu', operator: 'Equal', value: 'yes', effect: 'NoSchedule' },
+        { key: 'gpu', operator: 'Equal', value: 'yes', effect: 'NoExecute' },
+      ] }]),
+    }]);
+    expect(entry.feature_flags).toEqual({ FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: true });
   });
 
-  test('GIVEN one toleration listed twice with the same effect THEN it keeps that effect', () => {
+  test('GIVEN one toleration listed twice with the same effect THEN it keeps that effect, and no patch', () => {
     const objects = synth(stack({}, { tolerations: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'gpu', effect: 'NoSchedule' }] }));
-    expect(runnerEntries(objects)[0].runner.kubernetes.node_tolerations).toEqual({ gpu: 'NoSchedule' });
+    const entry = runnerEntries(objects)[0].runner;
+    expect(entry.kubernetes.node_tolerations).toEqual({ gpu: 'NoSchedule' });
+    expect(entry.kubernetes.pod_spec).toBeUndefined();
+    expect(entry.feature_flags).toBeUndefined();
   });
 
-  test('GIVEN a user toleration of the DinD pool\'s taint with another effect THEN the pool\'s effect is not dropped', () => {
+  test('GIVEN a toleration of every effect and one of the same taint with one effect THEN the wider one alone is written', () => {
+    const objects = synth(stack({}, { tolerations: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }, { key: 'gpu', value: 'yes' }] }));
+    const entry = runnerEntries(objects)[0].runner;
+    expect(entry.kubernetes.node_tolerations).toEqual({ 'gpu=yes': '' });
+    expect(entry.kubernetes.pod_spec).toBeUndefined();
+  });
+
+  test('GIVEN a user toleration of the DinD pool\'s taint with another effect THEN both effects survive exactly', () => {
     const objects = synth((c) => manager(c).addDindRunner('dind', {
       token: dindToken, nodePool: pool(c), tolerations: [{ key: TAINT.key, value: TAINT.value, effect: 'NoExecute' }],
     }));
-    expect(runnerEntries(objects)[0].runner.kubernetes.node_tolerations).toEqual({ [`${TAINT.key}=${TAINT.value}`]: '' });
+    const entry = runnerEntries(objects)[0].runner;
+    expect(entry.kubernetes.node_tolerations).toEqual({ [`${TAINT.key}=${TAINT.value}`]: 'NoExecute' });
+    expect(exactTolerations(entry)).toEqual([
+      { key: TAINT.key, operator: 'Equal', value: TAINT.value, effect: 'NoExecute' },
+      { key: TAINT.key, operator: 'Equal', value: TAINT.value, effect: 'NoSchedule' },
+    ]);
+  });
+
+  test('GIVEN tolerations needing the pod_spec patch and the feature flag turned off THEN synth fails naming the flag', () => {
+    expect(() => synth(stack({}, {
+      tolerations: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'gpu', effect: 'NoExecute' }],
+      featureFlags: { FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: false },
+    }))).toThrow(new ConfigError('test/runner/default', 'featureFlags.FF_USE_ADVANCED_POD_SPEC_CONFIGURATION', false,
+      'must not be false while tolerations hold one taint with several effects: config.toml\'s node_tolerations keeps one effect per key[=value], and the pod_spec patch that gives build pods the exact list needs this flag; tolerate each taint with one effect, or drop the flag'));
+  });
+
+  test('GIVEN an unprivileged runner tolerating a privileged pool\'s taint only through a second effect THEN the guard rail sees it', () => {
+    // NoSchedule is the pool's effect: the pod_spec patch, not node_tolerations, carries it.
+    const { error, written } = attemptSynth((c) => {
+      pool(c);
+      manager(c).addRunner('default', { token, tolerations: [{ key: TAINT.key, value: TAINT.value, effect: 'NoExecute' }, { key: TAINT.key, value: TAINT.value, effect: 'NoSchedule' }] });
+    });
+    expect(written).toEqual([]);
+    expect(error?.message).toContain(`${R}: invalid tolerations {"key":"dedicated","operator":"Equal","value":"gitlab-privileged-builds","effect":"NoSchedule"}: only runners bound to this pool (nodePools) may tolerate dedicated=gitlab-privileged-builds:NoSchedule`);
   });
 });
 

@@ -97,6 +97,8 @@ describe('rules over several props in the Helm chart: helm template refuses with
       `${P}: invalid buildNamespace "gitlab-runner-cache" ${HV('buildNamespace')}: must differ from the namespace of the cache gitlab-runner/cache: the executor's Role in a build namespace can read its Secrets, MinIO's root credentials included`],
     [['runners.default.buildNamespace=gitlab-runner-privileged-builds'],
       `${P}: invalid buildNamespace "gitlab-runner-privileged-builds" ${HV('buildNamespace')}: privileged runners build there (Pod Security "privileged"): dind; unprivileged runners need another namespace`],
+    [['runners.dind.token.secretName=gitlab-runner-token'],
+      'gitlab-runner/manager/dind: invalid token "gitlab-runner/gitlab-runner-token/runner-token" (with Helm values): is also the token of unprivileged runner gitlab-runner/manager/default: one token is one runner in GitLab, so jobs meant for the unprivileged runner could run privileged; give each runner its own token'],
   ];
 
   const BUCKET = 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, without ".." or "." next to "-", not an IP address, not starting with "xn--", "sthree-" or "amzn-s3-demo-", not ending with "-s3alias", "--ol-s3", ".mrap", "--x-s3" or "--table-s3"';
@@ -121,6 +123,7 @@ describe('rules over several props in the Helm chart: helm template refuses with
     [['runners.default.resources.build.memory.request=2048Mi'], 'a request equal to its limit in other units'],
     [['runners.default.buildNamespace=gitlab-runner-cache', 'cache.enabled=false'], 'the cache namespace, with the cache off'],
     [['runners.default.buildNamespace=gitlab-runner-privileged-builds', 'privileged.enabled=false'], 'the privileged namespace, with the privileged runner off'],
+    [['runners.dind.token.secretName=gitlab-runner-token', 'privileged.enabled=false'], 'one token for both runners, with the privileged runner off'],
     [['cache.bucketName=ci..cache', 'cache.enabled=false'], 'a bad bucket name, with the cache off'],
     [['privileged.taint.key=example.com/pool'], 'a key of your own domain'],
     [['cache.bucketName=ci.cache-1'], 'a dotted bucket name'],
@@ -169,5 +172,61 @@ describe('rules over several props in the Helm chart: helm template refuses with
       token: { secretName: 't' },
       buildResources: { memory: { request: Values.of(c).string('request', { default: '3Gi', description: 'r' }), limit: '2Gi' } },
     })).toThrow('test/m/default: invalid buildResources.memory.request "3Gi" (default of Helm value "request"): must be at most the limit, buildResources.memory.limit "2Gi"');
+  });
+});
+
+describe('isolation across constructs, in the chart too', () => {
+  // One App, two managers and a cache that is wired to no runner; each namespace and token that
+  // a rule compares is a Helm value somewhere, so `helm template --set` can break every rule.
+  const out = tmpdir();
+  beforeAll(() => {
+    const app = Testing.app();
+    const c = new Chart(app, 'c');
+    const values = Values.of(c);
+    const s = (p: string, d: string) => values.string(p, { default: d, description: p });
+    const a = new GitLabRunnerManager(c, 'a', { gitlabUrl: 'https://gitlab.example.com', namespace: 'team-a' });
+    a.addRunner('default', { token: { secretName: 'a-token' }, buildNamespace: s('a.build', 'team-a-builds') });
+    const b = new GitLabRunnerManager(c, 'b', { gitlabUrl: 'https://gitlab.example.com', namespace: s('b.namespace', 'team-b') });
+    const nodePool = new ExistingNodePool(c, 'pool', { taint: { key: 'dedicated', value: 'dind', effect: 'NoSchedule' } });
+    b.addDindRunner('dind', { token: { secretName: 'b-token' }, nodePool, buildNamespace: 'team-b-privileged' });
+    b.addRunner('plain', { token: { secretName: s('b.plainToken', 'plain-token') }, buildNamespace: 'team-b-builds' });
+    new MinioCache(c, 'cache', { ...minioProps, namespace: s('cache.namespace', 'ci-cache') });
+    HelmChart.synth(app, out, { name: 'c', version: '0.1.0', appVersion: '1', description: 'd' });
+  });
+
+  const MANAGER = 'build pods run arbitrary code and must not share a namespace (and its Secrets) with a manager';
+  const CACHE = 'the executor\'s Role in a build namespace can read its Secrets, MinIO\'s root credentials included';
+  const TOKEN = 'one token is one runner in GitLab, so jobs meant for the unprivileged runner could run privileged; give each runner its own token';
+  // [--set, the synth message of the same props]
+  test.each([
+    [['a.build=team-b'], `c/a/default: invalid buildNamespace "team-b" (Helm value "a.build"): must differ from the namespace of runner manager c/b: ${MANAGER}`],
+    [['b.namespace=team-a-builds'], `c/a/default: invalid buildNamespace "team-a-builds" (Helm value "a.build"): must differ from the namespace of runner manager c/b: ${MANAGER}`],
+    [['a.build=ci-cache'], `c/a/default: invalid buildNamespace "ci-cache" (Helm value "a.build"): must differ from the namespace of the cache c/cache: ${CACHE}`],
+    [['cache.namespace=team-a-builds'], `c/a/default: invalid buildNamespace "team-a-builds" (Helm value "a.build"): must differ from the namespace of the cache c/cache: ${CACHE}`],
+    [['a.build=team-b-privileged'], 'c/a/default: invalid buildNamespace "team-b-privileged" (Helm value "a.build"): privileged runner c/b/dind builds there (Pod Security "privileged"); unprivileged runners need another namespace'],
+    [['b.plainToken=b-token'], `c/b/dind: invalid token "team-b/b-token/runner-token" (with Helm values): is also the token of unprivileged runner c/b/plain: ${TOKEN}`],
+  ])('WHEN --set %s THEN helm template fails with the synth message', (sets, message) => {
+    expect(() => helm('template', 'test', out, ...sets.flatMap((x) => ['--set', x]))).toThrow(`: ${message}\n`);
+  });
+
+  test('GIVEN the defaults THEN it renders', () => {
+    expect(helmTemplate(out).length).toBeGreaterThan(10);
+  });
+
+  test.each([
+    ['a build namespace that is another manager\'s namespace', (c: Chart) => {
+      new GitLabRunnerManager(c, 'a', { gitlabUrl: 'https://gitlab.example.com', namespace: 'team-a' })
+        .addRunner('default', { token: { secretName: 't' }, buildNamespace: 'team-b' });
+      new GitLabRunnerManager(c, 'b', { gitlabUrl: 'https://gitlab.example.com', namespace: 'team-b' });
+    }, `[${'stack/a/default'}] invalid buildNamespace "team-b": must differ from the namespace of runner manager stack/b: ${MANAGER}`],
+    ['a build namespace that is a cache\'s namespace', (c: Chart) => {
+      new GitLabRunnerManager(c, 'a', { gitlabUrl: 'https://gitlab.example.com', namespace: 'team-a' })
+        .addRunner('default', { token: { secretName: 't' }, buildNamespace: 'ci-cache' });
+      new MinioCache(c, 'cache', { ...minioProps, namespace: 'ci-cache' });
+    }, `[stack/a/default] invalid buildNamespace "ci-cache": must differ from the namespace of the cache stack/cache: ${CACHE}`],
+  ])('GIVEN %s with plain props THEN synth gives the same message', (_case, build, message) => {
+    const { error, written } = attemptSynth(build);
+    expect(error?.message).toContain(message);
+    expect(written).toEqual([]);
   });
 });

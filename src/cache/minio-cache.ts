@@ -296,7 +296,7 @@ export class MinioCache extends Construct implements IRunnerCache {
     if (this.createNamespace) {
       v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespace: false');
     }
-    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'cache' });
+    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'cache', value: this.namespace, field: 'namespace' });
     this.mode = v.oneOf(this, 'mode', p.mode ?? D.mode, ['standalone', 'distributed']);
     if (this.mode === 'standalone') {
       if (p.replicas !== undefined && p.replicas !== 1) {

@@ -20,6 +20,17 @@ export interface Claim {
    * @default - none
    */
   readonly parent?: IConstruct;
+  /**
+   * The prop value claimed, possibly holding Helm value tokens (`key` is its concrete form), so a
+   * rule between two claims can be recorded for the chart.
+   * @default - `key`
+   */
+  readonly value?: unknown;
+  /**
+   * The prop the user wrote, for messages, e.g. `namespace` or `buildNamespace`.
+   * @default - `kind`
+   */
+  readonly field?: string;
 }
 
 const claims = new WeakMap<IConstruct, Claim[]>();
@@ -28,7 +39,12 @@ const claims = new WeakMap<IConstruct, Claim[]>();
 export function claim(scope: IConstruct, c: Omit<Claim, 'owner'> & { owner?: IConstruct }): void {
   const root = scope.node.root;
   if (!claims.has(root)) claims.set(root, []);
-  claims.get(root)!.push({ owner: scope, ...c });
+  claims.get(root)!.push({ owner: scope, value: c.key, field: c.kind, ...c });
+}
+
+/** Every claim of one kind in the App of `scope`, whatever its key. */
+export function claimsOfKind(scope: IConstruct, kind: string): readonly Claim[] {
+  return (claims.get(scope.node.root) ?? []).filter((c) => c.kind === kind);
 }
 
 /** The claims of one kind and key in the App of `scope`. */

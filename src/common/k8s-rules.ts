@@ -59,3 +59,25 @@ export function mountsOverlap(a: string, b: string): boolean {
 export function isKubernetesNamespace(ns: unknown): boolean {
   return (KUBERNETES_NAMESPACES as readonly unknown[]).includes(ns);
 }
+
+/**
+ * resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E) or
+ * exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
+ */
+export const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
+const QUANTITY_SUFFIX: Record<string, number> = {
+  '': 1, 'n': 1e-9, 'u': 1e-6, 'm': 1e-3, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
+  'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
+};
+
+/**
+ * The value of a Kubernetes quantity (`20Gi` → 21474836480), or NaN when it is not one. Not a
+ * validator: call it on values the `quantity` or `storageSize` validators (./validate.ts) accepted.
+ */
+export function quantityValue(value: string): number {
+  if (typeof value !== 'string' || !QUANTITY.test(value)) return NaN;
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$/.exec(value)!;
+  const suffix = m[2];
+  if (/^[eE]/.test(suffix)) return Number(`${m[1]}${suffix}`);
+  return Number(m[1]) * QUANTITY_SUFFIX[suffix];
+}

@@ -4,6 +4,7 @@ import * as k8s from '../../imports/k8s';
 import { concrete, constrain, useValues, valueOf } from '../helm/values';
 import { invalid } from './errors';
 import { CONTROL } from './k8s-rules';
+import { isNodePlacement } from './placement';
 import { PREDICATES, requireRule } from './rules';
 import * as v from './validate';
 
@@ -381,12 +382,9 @@ const RECORDED_LEAK_RULES = new WeakMap<App, Set<string>>();
  * `--set` gives it. Recorded once per pool, with the pool's toggles.
  */
 function requireNoPrivilegedToleration(scope: IConstruct, tolerations: unknown): string[] {
-  // Loaded here: the node pool module depends on the runner modules, which depend on this one.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { TaintedNodePool } = require('../nodepool/node-pool') as typeof import('../nodepool/node-pool');
   const done = RECORDED_LEAK_RULES.get(App.of(scope)) ?? new Set<string>();
   RECORDED_LEAK_RULES.set(App.of(scope), done);
-  for (const pool of scope.node.root.node.findAll().filter((c): c is InstanceType<typeof TaintedNodePool> => c instanceof TaintedNodePool)) {
+  for (const pool of scope.node.root.node.findAll().filter(isNodePlacement).filter((pool) => pool.taint !== undefined)) {
     const id = `${scope.node.path} ${pool.node.path}`;
     if (done.has(id)) continue;
     done.add(id);

@@ -2,7 +2,8 @@ import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, hasValues, useValues } from '../helm/values';
 import { describeValue, invalid } from './errors';
-import { quantityValue } from './validate';
+import { quantityValue } from './k8s-rules';
+import { toleratesTaint } from './tolerations';
 
 // Rules over more than one prop (a request and its limit, a poll interval and its timeout, two
 // namespaces), or over one prop where a JSON schema cannot say it (a reserved key prefix). Each
@@ -75,7 +76,7 @@ export const HELM_HELPERS: Record<string, string> = {
 
 /** The name of the Go template that tells whether a list of tolerations tolerates a taint. */
 export const TOLERATES_HELPER = 'cdk8s-gitlab-runner.tolerates';
-// The scheduler's rule, as toleratesTaint (src/nodepool/node-pool.ts) has it: "true" or "false".
+// The scheduler's rule, as toleratesTaint (src/common/tolerations.ts) has it: "true" or "false".
 HELM_HELPERS[TOLERATES_HELPER] = [
   `{{- define "${TOLERATES_HELPER}" -}}`,
   '{{- $key := index . 1 -}}{{- $value := index . 2 -}}{{- $effect := index . 3 -}}',
@@ -116,9 +117,6 @@ export const PREDICATES = {
   /** No toleration of the list a tolerates the taint b=c:d. */
   toleratesNone: {
     holds: (a: unknown, key: string, value: string, effect: string) => {
-      // Loaded here: the node pool module depends on modules that depend on this one.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { toleratesTaint } = require('../nodepool/node-pool') as typeof import('../nodepool/node-pool');
       return !(Array.isArray(a) ? a : []).some((t) => toleratesTaint(t, { key, value, effect: effect as any }));
     },
     helm: (a: string, key: string, value: string, effect: string) => `eq (include "${TOLERATES_HELPER}" (list (${a} | default list) (${key} | toString) (${value} | toString) (${effect} | toString))) "false"`,

@@ -5,11 +5,11 @@ import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/valu
 import { invalid, redact, withContext } from './errors';
 import {
   ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
-  mountsOverlap, normalizeMountPath, PINNED_IMAGE,
+  mountsOverlap, normalizeMountPath, PINNED_IMAGE, QUANTITY, quantityValue,
 } from './k8s-rules';
 import { requireNotMatching } from './rules';
 
-export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath } from './k8s-rules';
+export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath, quantityValue } from './k8s-rules';
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
@@ -32,9 +32,6 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 // A TCP port from 1 to 65535, for schema patterns.
 const PORT = '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
 
-// resource.Quantity: a signed decimal number with an optional binary (Ki…Ei), decimal (n…E)
-// or exponent suffix. `1Gb`, `1GB` and `1 Gi` are rejected, as the API server would.
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([KMGTPE]i|[numkMGTPE]|[eE][-+]?\d+)?$/;
 // S3 bucket names (AWS "general purpose bucket naming rules", which MinIO enforces too): 3-63
 // lowercase letters, digits, "." and "-", starting and ending with a letter or digit, no "..",
 // no "." next to "-", not formatted as an IPv4 address.
@@ -58,10 +55,6 @@ const REGION = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const HOST_PORT = /^([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
 // Object key prefix: S3's "safe characters", in "/"-separated segments.
 const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
-const QUANTITY_SUFFIX: Record<string, number> = {
-  '': 1, 'n': 1e-9, 'u': 1e-6, 'm': 1e-3, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
-  'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
-};
 
 /** The naming rules as RE2 patterns, for the JSON schemas of map and list Helm values. */
 export const NAME_PATTERNS = {
@@ -151,11 +144,15 @@ export function annotations(scope: IConstruct, field: string, value: Record<stri
 
 /** A key inside a Secret or ConfigMap, or of a projected item (the API server's IsConfigMapKey). */
 export function secretKey(scope: IConstruct, field: string, value: string): string {
-  track(scope, value, { pattern: SECRET_KEY.source, maxLength: 253, not: { enum: ['.', '..'] } });
+  const allowed = 'must be a Secret key: at most 253 letters, digits, "-", "_" and ".", other than "." and ".."';
+  track(scope, value, { pattern: SECRET_KEY.source, maxLength: 253 });
   const c = concrete(value);
   if (typeof c !== 'string' || c.length > 253 || !SECRET_KEY.test(c) || c === '.' || c === '..') {
-    invalid(scope, field, value, 'must be a Secret key: at most 253 letters, digits, "-", "_" and ".", other than "." and ".."');
+    invalid(scope, field, value, allowed);
   }
+  // A schema `not` fails with "Must not validate the schema (not)": in the chart, a template
+  // `fail` says it with this message instead (as for every `not` below).
+  requireNotMatching(scope, field, value, /^\.\.?$/, allowed);
   return value;
 }
 
@@ -282,18 +279,6 @@ export function pattern<T>(scope: IConstruct, _field: string, value: T, schema: 
 }
 
 /**
- * The value of a Kubernetes quantity (`20Gi` → 21474836480), or NaN when it is not one. Not a
- * validator: call it on values {@link quantity} or {@link storageSize} accepted.
- */
-export function quantityValue(value: string): number {
-  if (typeof value !== 'string' || !QUANTITY.test(value)) return NaN;
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(.*)$/.exec(value)!;
-  const suffix = m[2];
-  if (/^[eE]/.test(suffix)) return Number(`${m[1]}${suffix}`);
-  return Number(m[1]) * QUANTITY_SUFFIX[suffix];
-}
-
-/**
  * A storage size: a quantity of whole bytes, positive, and at least `min` (a quantity) when given,
  * e.g. a PVC size or a bucket quota.
  */
@@ -329,18 +314,19 @@ export function bucketName(scope: IConstruct, field: string, value: string): str
 
 /** A Google Cloud Storage bucket name, by Google's rules. */
 export function gcsBucketName(scope: IConstruct, field: string, value: string): string {
+  const allowed = 'must be a GCS bucket name: lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, 3-63 characters (up to 222 with dots, each dot-separated part at most 63), not an IP address, not starting with "goog", without "google" or a close misspelling of it';
   track(scope, value, {
     pattern: GCS_BUCKET.source, minLength: 3, maxLength: 222,
     // Without dots at most 63; with dots, components of at most 63.
     allOf: [{ pattern: '^([^.]{1,63})(\\.[^.]{1,63})*$' }],
-    not: { anyOf: [{ pattern: '^goog' }, { pattern: GCS_GOOGLE.source }, { pattern: IPV4.source }] },
   });
   const c = concrete(value);
   const parts = typeof c === 'string' ? c.split('.') : [];
   if (typeof c !== 'string' || !GCS_BUCKET.test(c) || parts.some((part) => part === '' || part.length > 63)
     || IPV4.test(c) || c.startsWith('goog') || GCS_GOOGLE.test(c)) {
-    invalid(scope, field, value, 'must be a GCS bucket name: lowercase letters, digits, "-", "_" and ".", starting and ending with a letter or digit, 3-63 characters (up to 222 with dots, each dot-separated part at most 63), not an IP address, not starting with "goog", without "google" or a close misspelling of it');
+    invalid(scope, field, value, allowed);
   }
+  requireNotMatching(scope, field, value, new RegExp(`^goog|${GCS_GOOGLE.source}|${IPV4.source}`), allowed);
   return value;
 }
 
@@ -427,7 +413,7 @@ export function imageReference(scope: IConstruct, field: string, value: string):
  */
 export function pinnedImage(scope: IConstruct, field: string, value: string, example: string, floating: readonly string[] = []): string {
   const moving = ['latest', ...floating];
-  track(scope, value, { pattern: PINNED_IMAGE, not: { pattern: `:(${moving.join('|')})$` } });
+  track(scope, value, { pattern: PINNED_IMAGE });
   const ref = typeof concrete(value) === 'string' ? concrete(value) : '';
   if (ref.trim() !== '' && !/\s/.test(ref) && !isImageReference(ref)) {
     invalid(scope, field, value, IMAGE_GRAMMAR);
@@ -438,6 +424,8 @@ export function pinnedImage(scope: IConstruct, field: string, value: string, exa
   if (ref.trim() === '' || /\s/.test(ref) || !pinned) {
     invalid(scope, field, value, `must be an image pinned to a version tag or a digest, e.g. "${example}", so every pod runs the same build`);
   }
+  requireNotMatching(scope, field, value, new RegExp(`:(${moving.join('|')})$`),
+    `must be an image pinned to a version tag or a digest, e.g. "${example}", so every pod runs the same build`);
   return value;
 }
 
@@ -561,10 +549,11 @@ export function envValue(scope: IConstruct, field: string, value: string): strin
  * `kube-node-lease`). `why` says what would go wrong there.
  */
 export function ownNamespace(scope: IConstruct, field: string, value: string, why: string): string {
-  track(scope, value, { not: { enum: [...KUBERNETES_NAMESPACES] } });
+  const allowed = `must not be a namespace Kubernetes owns (${KUBERNETES_NAMESPACES.join(', ')}): ${why}`;
   if (isKubernetesNamespace(concrete(value))) {
-    invalid(scope, field, value, `must not be a namespace Kubernetes owns (${KUBERNETES_NAMESPACES.join(', ')}): ${why}`);
+    invalid(scope, field, value, allowed);
   }
+  requireNotMatching(scope, field, value, new RegExp(`^(${KUBERNETES_NAMESPACES.join('|')})$`), allowed);
   return value;
 }
 

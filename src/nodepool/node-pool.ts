@@ -6,8 +6,8 @@ import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete } from '../helm/values';
 import { GkeTaintEffect, TaintEffect } from '../common/validate';
-import { Runner } from '../runner/runner';
-import type { BuildPodToleration } from '../runner/runner';
+import { IBuildPodPlacer, INodePlacement, isBuildPodPlacer, NodeLabel, registerNodePlacement, ResolvedTaint } from '../common/placement';
+import { PodToleration, TolerationSpec, taintString, toleratesTaint } from '../common/tolerations';
 import { PrivilegedPodGuard, PrivilegedPodGuardOptions } from './privileged-pod-guard';
 
 /** The taint that keeps every pod off a node pool unless it tolerates it. */
@@ -24,23 +24,7 @@ export interface NodeTaint {
   readonly effect?: TaintEffect | GkeTaintEffect;
 }
 
-/** A validated taint, effect in the Kubernetes spelling. */
-export interface ResolvedTaint {
-  /** Taint key. */
-  readonly key: string;
-  /** Taint value. */
-  readonly value: string;
-  /** Taint effect, in the Kubernetes spelling. */
-  readonly effect: TaintEffect;
-}
-
-/** The label build pods select a node pool by. */
-export interface NodeLabel {
-  /** Label key. Not under `kubernetes.io/` or `k8s.io/`. */
-  readonly key: string;
-  /** Label value. */
-  readonly value: string;
-}
+export type { NodeLabel, ResolvedTaint } from '../common/placement';
 
 /** Props every {@link TaintedNodePool} takes: the pool's contract. */
 export interface TaintedNodePoolProps {
@@ -71,32 +55,8 @@ export const NODE_POOL_DEFAULTS = {
   effect: 'NoSchedule' as TaintEffect,
 };
 
-/** A pod's toleration, as in a pod spec. */
-export interface PodToleration {
-  /** @default - empty: with `Exists`, every key */
-  readonly key?: string;
-  /** @default 'Equal' */
-  readonly operator?: string;
-  /** @default - empty */
-  readonly value?: string;
-  /** @default - every effect */
-  readonly effect?: string;
-}
-
-/**
- * Whether a toleration tolerates a taint, with the scheduler's rules: an empty key with
- * `Exists` tolerates every taint, `Exists` ignores the value, an empty effect matches every effect.
- */
-export function toleratesTaint(t: PodToleration, taint: ResolvedTaint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-  return (t.key ?? '') === taint.key && (t.value ?? '') === taint.value;
-}
-
-/** `key=value:Effect`, as `kubectl taint` takes it. */
-export function taintString(t: ResolvedTaint): string {
-  return `${t.key}=${t.value}:${t.effect}`;
-}
+export { taintString, toleratesTaint } from '../common/tolerations';
+export type { PodToleration } from '../common/tolerations';
 
 /**
  * A node pool reserved for some build pods (typically privileged ones) by a taint that nothing
@@ -115,7 +75,7 @@ export function taintString(t: ResolvedTaint): string {
  * });
  * manager.addDindRunner('dind', { token: { secretName: 'dind-token' }, nodePool: pool });
  */
-export abstract class TaintedNodePool extends Construct {
+export abstract class TaintedNodePool extends Construct implements INodePlacement {
   /** Resource name of the pool's objects. */
   public readonly name: string;
   /** The pool's taint, effect in the Kubernetes spelling. */
@@ -125,12 +85,13 @@ export abstract class TaintedNodePool extends Construct {
   /** Labels for the pool's objects. */
   public readonly labels: Record<string, string>;
 
-  private readonly boundRunners: Runner[] = [];
+  private readonly boundRunners: IBuildPodPlacer[] = [];
   private readonly allowedDaemonSets = new Set<ApiObject>();
 
   constructor(scope: Construct, id: string, props: TaintedNodePoolProps, reservedDomains: readonly string[] = []) {
     super(scope, id);
     ensureUniqueObjects(this);
+    registerNodePlacement(this);
     this.name = v.dnsLabel(this, 'name', props.name ?? NODE_POOL_DEFAULTS.name);
     if (props.taint === undefined || props.taint === null || typeof props.taint !== 'object') {
       invalid(this, 'taint', props.taint, 'a tainted node pool needs a taint { key, value, effect }: without one, any pod can land next to privileged builds');
@@ -155,12 +116,12 @@ export abstract class TaintedNodePool extends Construct {
   }
 
   /** The toleration build pods on this pool need: this taint exactly (key, value and effect). */
-  public get toleration(): BuildPodToleration {
+  public get toleration(): TolerationSpec {
     return { key: this.taint.key, value: this.taint.value, effect: this.taint.effect };
   }
 
   /** The runners bound to this pool. */
-  public get runners(): readonly Runner[] {
+  public get runners(): readonly IBuildPodPlacer[] {
     return [...this.boundRunners];
   }
 
@@ -178,7 +139,7 @@ export abstract class TaintedNodePool extends Construct {
    * Called by a {@link Runner} whose `nodePools` include this pool: its build pods may tolerate
    * the taint. Not for direct use.
    */
-  public bindRunner(runner: Runner): void {
+  public bindRunner(runner: IBuildPodPlacer): void {
     if (!this.boundRunners.includes(runner)) this.boundRunners.push(runner);
   }
 
@@ -213,17 +174,17 @@ export abstract class TaintedNodePool extends Construct {
 
   /**
    * Synth-time guard rail: only runners bound to this pool (and allowed node agents) may
-   * tolerate its taint. Checks every pod template of every ApiObject in the app and every
-   * runner's `node_tolerations`.
+   * tolerate its taint. Checks every pod template of every ApiObject in the app and the
+   * tolerations every runner gives its build pods (`node_tolerations` and `pod_spec` patches).
    */
   private tolerationLeaks(): string[] {
     const errors: string[] = [];
     const allowed = `only runners bound to this pool (nodePools) may tolerate ${taintString(this.taint)} of node pool ${this.node.path}, which runs privileged builds; remove the toleration (a DaemonSet node agent may be allowed with pool.allowDaemonSet())`;
     for (const c of this.node.root.node.findAll()) {
-      if (c instanceof Runner) {
+      if (isBuildPodPlacer(c)) {
         if (this.boundRunners.includes(c)) continue;
-        for (const t of tomlTolerations(c.toToml().kubernetes.node_tolerations)) {
-          if (this.tolerates(t.toleration)) errors.push(new ConfigError(c.node.path, 'tolerations', t.toleration, allowed).message);
+        for (const t of c.buildPodTolerations()) {
+          if (this.tolerates(t)) errors.push(new ConfigError(c.node.path, 'tolerations', t, allowed).message);
         }
       } else if (ApiObject.isApiObject(c) && POD_TEMPLATE_KINDS.has(c.kind) && !this.allowedDaemonSets.has(c)) {
         for (const pod of podTemplates(c.toJson())) {
@@ -239,17 +200,6 @@ export abstract class TaintedNodePool extends Construct {
 
 /** Kinds whose objects hold a pod spec or template; only those are rendered for the scan. */
 const POD_TEMPLATE_KINDS = new Set(['Pod', 'PodTemplate', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob']);
-
-/** Parses config.toml's `node_tolerations` table (`"key=value" = "Effect"`, `"key" = ""`). */
-function tomlTolerations(table: Record<string, string> | undefined): Array<{ toleration: PodToleration }> {
-  return Object.entries(table ?? {}).map(([k, effect]) => {
-    const i = k.indexOf('=');
-    const toleration: PodToleration = i < 0
-      ? { key: k, operator: 'Exists', ...(effect ? { effect } : {}) }
-      : { key: k.slice(0, i), operator: 'Equal', value: k.slice(i + 1), ...(effect ? { effect } : {}) };
-    return { toleration };
-  });
-}
 
 /** The pod specs of a synthesized object, with their paths. */
 function podTemplates(o: any): Array<{ path: string; spec: any }> {

@@ -7,9 +7,9 @@ import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregi
 import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
 import { invalid } from '../common/errors';
 import { standardLabels } from '../common/labels';
+import { ResolvedTaint } from '../common/placement';
+import { policyExpression, taintString } from '../common/tolerations';
 import * as v from '../common/validate';
-import type { TaintedNodePool } from './node-pool';
-import { taintString } from './node-pool';
 
 /** What the API server does when a pod breaks the policy. */
 export type ValidationAction = 'Deny' | 'Warn' | 'Audit';
@@ -36,10 +36,20 @@ export interface PrivilegedPodGuardOptions {
   readonly name?: string;
 }
 
+/** What the guard needs of the pool it guards (a {@link TaintedNodePool}). */
+export interface IGuardedNodePool {
+  /** Resource name of the pool's objects. */
+  readonly name: string;
+  /** The pool's taint. */
+  readonly taint: ResolvedTaint;
+  /** Build namespaces of the runners bound to the pool, sorted; read at synth. */
+  readonly buildNamespaces: string[];
+}
+
 /** Props of a {@link PrivilegedPodGuard}. */
 export interface PrivilegedPodGuardProps extends PrivilegedPodGuardOptions {
   /** The pool to guard. */
-  readonly pool: TaintedNodePool;
+  readonly pool: IGuardedNodePool;
 }
 
 /** Defaults of {@link PrivilegedPodGuardOptions}, in one place. */
@@ -137,20 +147,4 @@ export class PrivilegedPodGuard extends Construct {
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', ...binding,
     });
   }
-}
-
-/**
- * CEL: does the pod tolerate `key=value:effect`? The scheduler's rules: `Exists` with no key
- * tolerates every taint (system DaemonSets do this), `Exists` ignores the value, an unset
- * operator means `Equal`, an unset effect matches every effect.
- */
-function policyExpression(key: string, value: string, effect: string): string {
-  // Keys, values and effects are validated label syntax: no quote can appear in them.
-  return [
-    'has(object.spec.tolerations) && object.spec.tolerations.exists(t,',
-    `  (!has(t.effect) || t.effect == '' || t.effect == '${effect}') &&`,
-    '  ((has(t.operator) && t.operator == \'Exists\')',
-    `    ? (!has(t.key) || t.key == '' || t.key == '${key}')`,
-    `    : (has(t.key) && t.key == '${key}' && (has(t.value) ? t.value : '') == '${value}')))`,
-  ].join('\n');
 }

@@ -1,7 +1,8 @@
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
-import type { TaintedNodePool } from '../nodepool/node-pool';
+import type { INodePlacement } from '../common/placement';
+import type { TolerationSpec } from '../common/tolerations';
 import { ContainerSecurityContextToml, KubernetesVolumesToml } from './config/model';
 
 /** An emptyDir volume mounted into every container of a build pod. */
@@ -67,7 +68,7 @@ export interface BuildPodOptions {
    * one; several (e.g. a spot and an on-demand Karpenter pool) must share one taint and label.
    * @default - none
    */
-  readonly nodePools?: TaintedNodePool[];
+  readonly nodePools?: INodePlacement[];
   /**
    * Run every container of the build pod privileged (`privileged = true`), as Docker-in-Docker
    * needs. Requires `nodePools` and a build namespace no unprivileged runner uses, which then
@@ -92,11 +93,11 @@ export interface ResolvedBuildPod {
   /** `privileged`. */
   readonly privileged: boolean;
   /** The bound pools, without duplicates. */
-  readonly nodePools: TaintedNodePool[];
+  readonly nodePools: INodePlacement[];
   /** `node_selector` entries the pools need. */
   readonly nodeSelector: Record<string, string>;
-  /** `node_tolerations` entries the pools need. */
-  readonly tolerations: Record<string, string>;
+  /** The toleration the pools need: their taint exactly. */
+  readonly tolerations: TolerationSpec[];
   /** `[runners.kubernetes.volumes]`, when any. */
   readonly volumes?: KubernetesVolumesToml;
   /** `[runners.kubernetes.build_container_security_context]`, when any. */
@@ -136,8 +137,8 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
   pools.forEach((pool, i) => {
     if (i === 0) return;
     const first = pools[0];
-    const t = (p: TaintedNodePool) => `${p.taint.key}=${p.taint.value}:${p.taint.effect}`;
-    const l = (p: TaintedNodePool) => `${p.nodeLabel.key}=${p.nodeLabel.value}`;
+    const t = (p: INodePlacement) => `${p.taint.key}=${p.taint.value}:${p.taint.effect}`;
+    const l = (p: INodePlacement) => `${p.nodeLabel.key}=${p.nodeLabel.value}`;
     if (t(pool) !== t(first)) {
       invalid(scope, `nodePools[${i}].taint`, t(pool),
         `must equal nodePools[0].taint "${t(first)}": pools bound to one runner must share one taint and node label (build pods select one value per label key)`);
@@ -159,7 +160,7 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
     privileged,
     nodePools: [...new Set(pools)],
     nodeSelector: poolSelector,
-    tolerations: pool ? { [`${pool.taint.key}=${pool.taint.value}`]: pool.taint.effect } : {},
+    tolerations: pool ? [{ key: pool.taint.key, value: pool.taint.value, effect: pool.taint.effect }] : [],
     volumes: resolveVolumes(scope, o.volumes, builtIns.get(o)),
     buildContainerSecurityContext: resolveSecurityContext(scope, o.buildContainerSecurityContext),
   };

@@ -273,7 +273,7 @@ export class GitLabRunnerManager extends Construct {
     this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(concrete(this.image))?.[1];
     this.serviceAccountName = this.name;
     this.createNamespaces = props.createNamespaces ?? true;
-    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'manager' });
+    claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'manager', value: this.namespace, field: 'namespace' });
     if (this.createNamespaces) {
       v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespaces: false');
     }

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
 import { overDefaults, Resources } from '../common/resources';
 import { SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
-import type { TaintedNodePool } from '../nodepool/node-pool';
+import type { INodePlacement } from '../common/placement';
 import { BuildContainerSecurityContext, EmptyDirBuildVolume, SecretBuildVolume, withBuiltInVolumes } from './build-pod';
 import { RunnerOptions } from './runner';
 
@@ -12,7 +12,7 @@ export interface DindRunnerOptions extends Omit<RunnerOptions, 'privileged' | 'n
   /**
    * The tainted node pool the privileged build pods run on, and nothing else.
    */
-  readonly nodePool: TaintedNodePool;
+  readonly nodePool: INodePlacement;
   /**
    * Namespace of the privileged build pods: no unprivileged runner may share it. It enforces Pod
    * Security "privileged" and audits/warns at "baseline".

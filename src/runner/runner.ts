@@ -1,14 +1,16 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IRunnerCache } from '../cache/runner-cache';
-import { claim, claimsOf } from '../common/app-claims';
-import { invalid, validationMessage } from '../common/errors';
+import { claim } from '../common/app-claims';
+import { IBuildPodPlacer, INodePlacement, registerBuildPodPlacer } from '../common/placement';
+import { buildPodTolerations, PodToleration, TolerationSpec, tolerationsToml } from '../common/tolerations';
+import { invalid } from '../common/errors';
+import { crossConstructIsolation } from '../common/isolation';
 import { Resources, resolveResources } from '../common/resources';
 import { requireDistinctNamespaces, requirePollIntervalBelowTimeout } from '../common/rules';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
-import type { TaintedNodePool } from '../nodepool/node-pool';
 import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
 import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
 
@@ -106,9 +108,10 @@ export interface RunnerOptions extends BuildPodOptions {
    */
   readonly nodeSelector?: Record<string, string>;
   /**
-   * Taints build pods tolerate. config.toml's `node_tolerations` holds one effect per
-   * `key[=value]`: two tolerations of one taint with different effects become one tolerating
-   * every effect, so neither is lost.
+   * Taints build pods tolerate, each (key, value, effect) exactly. config.toml's
+   * `node_tolerations` holds one effect per `key[=value]`: when one taint is tolerated with two
+   * effects, a `pod_spec` patch (with FF_USE_ADVANCED_POD_SPEC_CONFIGURATION on) gives the build
+   * pod the whole list, so no effect is lost and none is added.
    * @default - none
    */
   readonly tolerations?: BuildPodToleration[];
@@ -197,7 +200,7 @@ const TOKEN_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941)/;
  * });
  * runner.useCache(cache);
  */
-export class Runner extends Construct {
+export class Runner extends Construct implements IBuildPodPlacer {
   /** The runner's name in config.toml and GitLab's runner-manager view. */
   public readonly runnerName: string;
   /** Namespace of this runner's build pods. */
@@ -209,7 +212,7 @@ export class Runner extends Construct {
   /** Namespace of the runner's manager, where its token Secret is. */
   public readonly managerNamespace: string;
   /** The tainted node pools build pods run on. */
-  public readonly nodePools: readonly TaintedNodePool[];
+  public readonly nodePools: readonly INodePlacement[];
 
   private readonly buildPod: ResolvedBuildPod;
   private readonly entry: RunnerEntryToml;
@@ -232,16 +235,22 @@ export class Runner extends Construct {
     this.privileged = this.buildPod.privileged;
     this.nodePools = this.buildPod.nodePools;
     this.entry = this.buildEntry(options, placement, placement.useBuildNamespace(this));
+    registerBuildPodPlacer(this);
     for (const pool of this.nodePools) pool.bindRunner(this);
     const manager = scope;
-    claim(this, { kind: 'namespace', key: concrete(this.buildNamespace), use: this.privileged ? 'privileged-build' : 'build', parent: manager });
-    claim(this, { kind: 'token', key: this.tokenSlot(), use: this.privileged ? 'privileged' : 'unprivileged', parent: manager });
+    claim(this, { kind: 'namespace', key: concrete(this.buildNamespace), use: this.privileged ? 'privileged-build' : 'build', parent: manager, value: this.buildNamespace, field: 'buildNamespace' });
+    claim(this, { kind: 'token', key: this.tokenSlot(), use: this.privileged ? 'privileged' : 'unprivileged', parent: manager, value: this.tokenValue(), field: 'token' });
     this.node.addValidation({ validate: () => this.isolation(manager) });
   }
 
   /** The token Secret key, where the manager reads it: `namespace/secret/key`. */
   private tokenSlot(): string {
-    return concrete(`${this.managerNamespace}/${this.token.secretName}/${this.token.key}`);
+    return concrete(this.tokenValue());
+  }
+
+  /** {@link tokenSlot} with its Helm values, for the chart's rules. */
+  private tokenValue(): string {
+    return `${this.managerNamespace}/${this.token.secretName}/${this.token.key}`;
   }
 
   /**
@@ -252,26 +261,10 @@ export class Runner extends Construct {
    * (GitLab would see one runner, and pick up jobs meant for the unprivileged one privileged).
    */
   private isolation(manager: Construct): string[] {
-    const errors: string[] = [];
-    const ns = concrete(this.buildNamespace);
-    for (const c of claimsOf(this, 'namespace', ns)) {
-      if (c.use === 'manager' && c.owner !== manager) {
-        errors.push(validationMessage('buildNamespace', ns, `must differ from the namespace of runner manager ${c.owner.node.path}: build pods run arbitrary code and must not share a namespace (and its Secrets) with a manager`));
-      } else if (c.use === 'cache') {
-        errors.push(validationMessage('buildNamespace', ns, `must differ from the namespace of the cache ${c.owner.node.path}: the executor's Role in a build namespace can read its Secrets, MinIO's root credentials included`));
-      } else if ((c.use === 'build' || c.use === 'privileged-build') && c.parent !== manager
-        && (c.use === 'privileged-build') !== this.privileged) {
-        errors.push(validationMessage('buildNamespace', ns, this.privileged
-          ? `a privileged runner needs a build namespace of its own (Pod Security "privileged"); unprivileged runner ${c.owner.node.path} builds there`
-          : `privileged runner ${c.owner.node.path} builds there (Pod Security "privileged"); unprivileged runners need another namespace`));
-      }
-    }
-    const slot = this.tokenSlot();
-    const other = claimsOf(this, 'token', slot).find((c) => c.use !== (this.privileged ? 'privileged' : 'unprivileged'));
-    if (other) {
-      errors.push(validationMessage('token', slot, `is also the token of ${other.use} runner ${other.owner.node.path}: one token is one runner in GitLab, so jobs meant for the unprivileged runner could run privileged; give each runner its own token`));
-    }
-    return errors;
+    return crossConstructIsolation(
+      { scope: this, manager, privileged: this.privileged, cache: this.cacheInUse },
+      { namespace: { field: 'buildNamespace', value: this.buildNamespace }, token: { field: 'token', value: this.tokenValue() } },
+    );
   }
 
   /** The cache this runner uses, if any. */
@@ -310,6 +303,11 @@ export class Runner extends Construct {
     return this;
   }
 
+  /** The tolerations of this runner's build pods, as the Kubernetes executor builds the pod from config.toml. */
+  public buildPodTolerations(): PodToleration[] {
+    return buildPodTolerations(this.entry.kubernetes, this.entry.feature_flags);
+  }
+
   /** This runner's `[[runners]]` entry, as serialized into config.toml. */
   public toToml(): RunnerEntryToml {
     return this.entry;
@@ -323,6 +321,7 @@ export class Runner extends Construct {
     const pollInterval = v.seconds(this, 'pollInterval', o.pollInterval ?? RUNNER_DEFAULTS.pollInterval, 1);
     requirePollIntervalBelowTimeout(this, { field: 'pollInterval', value: pollInterval }, { field: 'pollTimeout', value: pollTimeout }, o.pollInterval === undefined && o.pollTimeout !== undefined);
 
+    const tolerations = tolerationsToml([...this.tolerations(o.tolerations ?? []), ...this.buildPod.tolerations]);
     const kubernetes: KubernetesExecutorToml = {
       namespace: this.buildNamespace,
       service_account: buildServiceAccount,
@@ -343,11 +342,12 @@ export class Runner extends Construct {
       ...resourceKeys('service_', service),
       priority_class_name: o.priorityClassName === undefined ? undefined : v.dnsSubdomain(this, 'priorityClassName', o.priorityClassName),
       node_selector: v.nonEmptyMap({ ...v.labels(this, 'nodeSelector', o.nodeSelector), ...this.buildPod.nodeSelector }),
-      node_tolerations: v.nonEmptyMap(mergeTolerations(this.tolerations(o.tolerations ?? []), this.buildPod.tolerations)),
+      node_tolerations: tolerations.node_tolerations,
       pod_labels: v.nonEmptyMap(v.labels(this, 'podLabels', o.podLabels)),
       pod_annotations: v.nonEmptyMap(v.annotations(this, 'podAnnotations', o.podAnnotations)),
       build_container_security_context: this.buildPod.buildContainerSecurityContext,
       volumes: this.buildPod.volumes,
+      pod_spec: tolerations.pod_spec,
     };
 
     return {
@@ -358,22 +358,20 @@ export class Runner extends Construct {
       limit: o.limit === undefined ? undefined : v.integer(this, 'limit', o.limit, 1),
       request_concurrency: o.requestConcurrency === undefined ? undefined : v.integer(this, 'requestConcurrency', o.requestConcurrency, 1),
       environment: this.environment(o.environment),
-      feature_flags: v.nonEmptyMap(this.featureFlags(o.featureFlags)),
+      feature_flags: v.nonEmptyMap(this.featureFlags(o.featureFlags, tolerations.featureFlag)),
       kubernetes,
     };
   }
 
-  private tolerations(tolerations: BuildPodToleration[]): Record<string, string> {
+  private tolerations(tolerations: BuildPodToleration[]): TolerationSpec[] {
     if (!Array.isArray(tolerations)) invalid(this, 'tolerations', tolerations, 'must be a list of { key, value?, effect? }');
-    let out: Record<string, string> = {};
-    tolerations.forEach((t, i) => {
+    return tolerations.map((t, i) => {
       if (t === null || typeof t !== 'object') invalid(this, `tolerations[${i}]`, t, 'must be { key, value?, effect? }');
       v.qualifiedName(this, `tolerations[${i}].key`, t.key);
       if (t.value !== undefined) v.labelValue(this, `tolerations[${i}].value`, t.value);
       if (t.effect !== undefined) v.oneOf(this, `tolerations[${i}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
-      out = mergeTolerations(out, { [t.value === undefined ? t.key : `${t.key}=${t.value}`]: t.effect ?? '' });
+      return { key: t.key, value: t.value, effect: t.effect };
     });
-    return out;
   }
 
   private environment(env: Record<string, string> | undefined): string[] | undefined {
@@ -392,26 +390,18 @@ export class Runner extends Construct {
     return entries.length ? entries.map(([k, val]) => `${k}=${val}`) : undefined;
   }
 
-  private featureFlags(flags: Record<string, boolean> | undefined): Record<string, boolean> {
+  private featureFlags(flags: Record<string, boolean> | undefined, required?: string): Record<string, boolean> {
     for (const [k, val] of Object.entries(flags ?? {})) {
       if (!/^FF_[A-Z0-9_]+$/.test(k)) invalid(this, 'featureFlags key', k, 'must be a GitLab Runner feature flag name such as "FF_USE_FASTZIP"');
       if (typeof val !== 'boolean') invalid(this, `featureFlags.${k}`, val, 'must be true or false');
     }
-    return { ...flags };
+    if (required === undefined) return { ...flags };
+    if (flags?.[required] === false) {
+      invalid(this, `featureFlags.${required}`, false, 'must not be false while tolerations hold one taint with several effects: config.toml\'s node_tolerations keeps one effect per key[=value], and the pod_spec patch that gives build pods the exact list needs this flag; tolerate each taint with one effect, or drop the flag');
+    }
+    return { ...flags, [required]: true };
   }
 }
-
-/**
- * `node_tolerations` entries merged: the table holds one effect per `key[=value]`, so two
- * different effects for one taint become "" (every effect) rather than the later overwriting the
- * earlier: both taints stay tolerated.
- */
-function mergeTolerations(a: Record<string, string>, b: Record<string, string>): Record<string, string> {
-  const out = { ...a };
-  for (const [k, effect] of Object.entries(b)) out[k] = k in out && out[k] !== effect ? '' : effect;
-  return out;
-}
-
 
 type ResourceKeys = Pick<KubernetesExecutorToml, 'cpu_request' | 'cpu_limit' | 'memory_request' | 'memory_limit' | 'ephemeral_storage_request' | 'ephemeral_storage_limit'>;
 

@@ -2,6 +2,7 @@ import { parse } from 'smol-toml';
 import {
   ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, isImageReference, isKubernetesNamespace, isNegativeQuantity, KUBERNETES_NAMESPACES, mountsOverlap, normalizeMountPath,
 } from '../common/k8s-rules';
+import { buildPodTolerations, EFFECTS, taintString, toleratedTaint } from '../common/tolerations';
 import { Finding, ManifestObject, objectRef, podTemplates, privilegedNamespaces } from './finding';
 
 // The project's own rules, beyond what schema and Pod Security validators check. Each returns
@@ -107,31 +108,34 @@ export function networkPolicyCoverage(objects: readonly ManifestObject[]): Findi
 export function privilegedTaintIsolation(objects: readonly ManifestObject[]): Finding[] {
   const privileged = new Set(privilegedNamespaces(objects));
   const runners = runnerEntries(objects);
-  const taints: Taint[] = [
+  const taints: Array<{ key: string; value?: string; effect: string }> = [
     ...objects.filter((o) => o.kind === 'NodePool' && o.apiVersion.startsWith('karpenter.sh/'))
       .flatMap((o) => o.spec?.template?.spec?.taints ?? []),
     ...objects.filter((o) => o.kind === 'ContainerNodePool')
       .flatMap((o) => (o.spec?.nodeConfig?.taint ?? []).map((t: any) => ({ ...t, effect: GKE_EFFECTS[t.effect] ?? t.effect }))),
-    ...runners.filter((r) => r.entry.kubernetes?.privileged).flatMap((r) => tolerationsFromToml(r.entry.kubernetes?.node_tolerations)),
+    // Each toleration of a privileged runner stands for the taint of its pool; one without an
+    // effect for the taint with each effect.
+    ...runners.filter((r) => r.entry.kubernetes?.privileged).flatMap((r) => runnerTolerations(r.entry))
+      .filter((t) => t.key).flatMap((t) => (t.effect ? [t.effect] : EFFECTS).map((effect) => ({ key: t.key!, value: t.value, effect }))),
   ];
   if (taints.length === 0) return [];
   const findings: Finding[] = [];
   for (const t of objects.flatMap(podTemplates)) {
     if (privileged.has(t.owner.metadata.namespace ?? '')) continue;
     (t.spec.tolerations ?? []).forEach((tol: any, i: number) => {
-      const taint = taints.find((x) => tolerates(tol, x));
+      const taint = toleratedTaint(tol, taints);
       if (taint) {
         findings.push({
           rule: 'privileged-taint-isolation', object: objectRef(t.owner), path: `${t.path}.tolerations.${i}`,
-          message: `tolerates the privileged pool taint ${taint.key}=${taint.value ?? ''}:${taint.effect} outside a privileged namespace`,
+          message: `tolerates the privileged pool taint ${taintString(taint)} outside a privileged namespace`,
           fix: 'only privileged build pods, in their own namespace, may tolerate the pool\'s taint',
         });
       }
     });
   }
   for (const r of runners.filter((x) => !x.entry.kubernetes?.privileged && !privileged.has(x.entry.kubernetes?.namespace))) {
-    for (const tol of tolerationsFromToml(r.entry.kubernetes?.node_tolerations)) {
-      const taint = taints.find((x) => tolerates(tol, x));
+    for (const tol of runnerTolerations(r.entry)) {
+      const taint = toleratedTaint(tol, taints);
       if (taint) {
         findings.push({
           rule: 'privileged-taint-isolation', object: objectRef(r.configMap), path: `runners.${r.entry.name}.kubernetes.node_tolerations`,
@@ -244,23 +248,11 @@ export function projectFindings(objects: readonly ManifestObject[]): Finding[] {
 
 // --- helpers
 
-interface Taint { key: string; value?: string; effect?: string }
 const GKE_EFFECTS: Record<string, string> = { NO_SCHEDULE: 'NoSchedule', PREFER_NO_SCHEDULE: 'PreferNoSchedule', NO_EXECUTE: 'NoExecute' };
 
-function tolerates(tol: any, taint: Taint): boolean {
-  // An empty key with Exists tolerates every taint (the scheduler's rule).
-  if (tol.operator === 'Exists' && !tol.key) return !tol.effect || tol.effect === taint.effect;
-  if (tol.key !== taint.key) return false;
-  if (tol.effect && taint.effect && tol.effect !== taint.effect) return false;
-  return tol.operator === 'Exists' || (tol.value ?? '') === (taint.value ?? '');
-}
-
-/** config.toml `node_tolerations` (`"key=value" = "Effect"`) as Kubernetes tolerations. */
-function tolerationsFromToml(table: Record<string, string> | undefined): any[] {
-  return Object.entries(table ?? {}).map(([k, effect]) => {
-    const [key, value] = k.split('=');
-    return value === undefined ? { key, operator: 'Exists', effect: effect || undefined } : { key, operator: 'Equal', value, effect: effect || undefined };
-  });
+/** The tolerations a `[[runners]]` entry gives its build pods (node_tolerations and pod_spec patches). */
+function runnerTolerations(entry: any) {
+  return buildPodTolerations(entry.kubernetes, entry.feature_flags);
 }
 
 /** Every `[[runners]]` entry of every config.toml in a ConfigMap. */

@@ -41,6 +41,13 @@ export function runnerEntries(objects: KubeObject[]): RunnerEntry[] {
 
 /** Tolerations as the Kubernetes executor builds them from `node_tolerations`. */
 export function tolerations(runner: RunnerEntry): Array<Record<string, string>> {
+  // With FF_USE_ADVANCED_POD_SPEC_CONFIGURATION, the executor then applies pod_spec patches: a
+  // JSON patch op on /tolerations replaces the list (the library writes one for a taint
+  // tolerated with several effects).
+  const patched = (runner.feature_flags?.FF_USE_ADVANCED_POD_SPEC_CONFIGURATION === true ? runner.kubernetes.pod_spec ?? [] : [])
+    .filter((p: any) => p.patch_type === 'json').flatMap((p: any) => JSON.parse(p.patch))
+    .filter((op: any) => (op.op === 'add' || op.op === 'replace') && op.path === '/tolerations');
+  if (patched.length) return patched[patched.length - 1].value;
   return Object.entries((runner.kubernetes.node_tolerations ?? {}) as Record<string, string>).map(([keyValue, effect]) => {
     // Split at the first "=" only, as the executor does (strings.SplitN(keyvalue, "=", 2)).
     const at = keyValue.indexOf('=');

@@ -141,6 +141,21 @@ export interface KubernetesExecutorToml {
   service_container_security_context?: ContainerSecurityContextToml;
   /** Volumes mounted into build pods. */
   volumes?: KubernetesVolumesToml;
+  /**
+   * `[[runners.kubernetes.pod_spec]]` patches, applied to the build pod's spec when the feature
+   * flag FF_USE_ADVANCED_POD_SPEC_CONFIGURATION is on.
+   */
+  pod_spec?: PodSpecToml[];
+}
+
+/** One `[[runners.kubernetes.pod_spec]]` patch. */
+export interface PodSpecToml {
+  /** Name of the patch. */
+  name: string;
+  /** `json` (RFC 6902), `merge` (RFC 7386) or `strategic`. */
+  patch_type: 'json' | 'merge' | 'strategic';
+  /** The patch, as JSON or YAML. */
+  patch: string;
 }
 
 /** `[runners.kubernetes.*_container_security_context]`. */
