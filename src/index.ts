@@ -21,6 +21,7 @@ export * from './cache/runner-cache';
 export * from './cache/cache-credentials';
 export * from './cache/bucket-provisioning-job';
 export * from './cache/minio-cache';
+export * from './cache/minio-tls';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
 export { Values } from './helm/values';
