@@ -28,3 +28,8 @@ export { Values } from './helm/values';
 export type { ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';
+export * from './monitoring/metrics-scraper';
+export * from './monitoring/manager-pod-monitor';
+export * from './monitoring/minio-pod-monitor';
+export * from './monitoring/runner-alerts';
+export * from './monitoring/runner-monitoring';

@@ -295,6 +295,7 @@ export class MinioCache extends Construct implements IRunnerCache {
 
   private readonly selector: Record<string, string>;
   private readonly createNamespace: boolean;
+  private readonly networkPolicies: boolean;
   private readonly cacheKeys: CredentialsProvider;
   private readonly clientList: MinioCacheClient[] = [];
 
@@ -450,6 +451,7 @@ export class MinioCache extends Construct implements IRunnerCache {
     }
 
     const networkPolicies = p.networkPolicies ?? D.networkPolicies;
+    this.networkPolicies = networkPolicies;
     if (networkPolicies) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: { ...meta, name: this.name },
@@ -476,6 +478,29 @@ export class MinioCache extends Construct implements IRunnerCache {
       image: provisioning.image,
     });
 
+  }
+
+  /** Selector labels of MinIO's pods. */
+  public get podSelector(): Record<string, string> {
+    return { ...this.selector };
+  }
+
+  /**
+   * Admits `peers` (e.g. Prometheus pods) to MinIO's port, which serves its metrics, through a
+   * NetworkPolicy of their own, `<name>-metrics-scrape`, emitted under `scope` so that whatever
+   * switches `scope` off (a Helm toggle) drops it too. Returns nothing when this cache emits no
+   * NetworkPolicies. The peers reach the S3 API too, where they need keys like anyone else.
+   */
+  public allowMetricsScrapeFrom(scope: Construct, id: string, peers: k8s.NetworkPolicyPeer[]): k8s.KubeNetworkPolicy | undefined {
+    if (!this.networkPolicies) return undefined;
+    return new k8s.KubeNetworkPolicy(scope, id, {
+      metadata: { namespace: this.namespace, name: `${this.name}-metrics-scrape`, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: this.selector },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: peers, ports: tcpPorts(MINIO_S3_PORT) }],
+      },
+    });
   }
 
   /** The runners wired to this cache so far. */
