@@ -87,15 +87,16 @@ describe('GIVEN a manager and a MinIO cache WHEN monitored with the defaults', (
     expect(monitoring.scraper).toEqual({ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } });
   });
 
-  describe('THEN the PrometheusRule', () => {
-    const rule = find(objects, 'PrometheusRule', 'gitlab-runner-alerts', 'gitlab-runner');
-    const rules: any[] = rule.spec.groups[0].rules;
+  describe('THEN the PrometheusRules', () => {
+    const managerRules: any[] = find(objects, 'PrometheusRule', 'gitlab-runner-alerts', 'gitlab-runner').spec.groups[0].rules;
+    const minioRules: any[] = find(objects, 'PrometheusRule', 'minio-alerts', 'gitlab-runner-cache').spec.groups[0].rules;
+    const rules = [...managerRules, ...minioRules];
 
-    test('holds the alerts an on-call engineer needs', () => {
-      expect(rules.map((r) => r.alert)).toEqual([
-        'GitLabRunnerManagerDown', 'GitLabRunnerRequestsToGitLabFailing', 'GitLabRunnerConcurrentLimitReached',
-        'GitLabRunnerRequestConcurrencyExceeded', 'MinioCacheDown', 'MinioCacheNodesOffline', 'MinioCacheDiskNearlyFull',
+    test('hold the alerts an on-call engineer needs: the manager\'s beside the manager, MinIO\'s beside MinIO', () => {
+      expect(managerRules.map((r) => r.alert)).toEqual([
+        'GitLabRunnerManagerDown', 'GitLabRunnerRequestsToGitLabFailing', 'GitLabRunnerConcurrentLimitReached', 'GitLabRunnerRequestConcurrencyExceeded',
       ]);
+      expect(minioRules.map((r) => r.alert)).toEqual(['MinioCacheDown', 'MinioCacheNodesOffline', 'MinioCacheDiskNearlyFull']);
     });
 
     test.each(rules.map((r) => [r.alert, r]))('%s: valid PromQL, a severity, summary, description and runbook line', (_name, r) => {
@@ -127,7 +128,7 @@ describe('GIVEN options', () => {
     const { objects } = stack({ monitoring: { scraper: { namespace: 'prom', podLabels: { prometheus: 'k8s' } }, labels: { release: 'kps' }, interval: Duration.seconds(15), alerts: false } });
     expect(objects.filter((o) => o.kind === 'PrometheusRule')).toEqual([]);
     const pm = find(objects, 'PodMonitor', 'gitlab-runner', 'gitlab-runner');
-    expect(pm.metadata.labels.release).toBe('kps');
+    expect(pm.metadata.labels?.release).toBe('kps');
     expect(pm.spec.podMetricsEndpoints[0].interval).toBe('15s');
     expect(find(objects, 'NetworkPolicy', 'minio-metrics-scrape', 'gitlab-runner-cache').spec.ingress[0].from).toEqual([{
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prom' } }, podSelector: { matchLabels: { prometheus: 'k8s' } },
@@ -144,7 +145,7 @@ describe('GIVEN options', () => {
   test('WHEN there is no cache THEN only the manager is monitored and alerted on', () => {
     const { objects } = stack({ cache: false });
     expect(objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name)).toEqual(['gitlab-runner']);
-    expect(find(objects, 'PrometheusRule', 'gitlab-runner-alerts', 'gitlab-runner').spec.groups[0].rules.map((r: any) => r.alert)).not.toContain('MinioCacheDown');
+    expect(objects.filter((o) => o.kind === 'PrometheusRule').map((o) => o.metadata.name)).toEqual(['gitlab-runner-alerts']);
   });
 
   test('WHEN NetworkPolicies are off THEN no scrape policy is emitted, the monitors still are', () => {
@@ -181,6 +182,7 @@ describe('GIVEN bad input THEN a ConfigError names the field and nothing is writ
     ['a free space ratio of 1', { minioFreeSpaceRatio: 1 }, /alerts: invalid minioFreeSpaceRatio 1: must be a fraction above 0 and below 1/],
     ['a negative error ratio', { requestErrorRatio: -0.1 }, /alerts: invalid requestErrorRatio -0\.1: must be a fraction above 0 and at most 1/],
     ['a job label with a quote', { managerJob: 'ns/x"} or vector(1) #' }, /alerts: invalid managerJob .*: must be a job label "<namespace>\/<name>"/],
+    ['neither job', { managerJob: undefined, minioJob: undefined }, /alerts: invalid managerJob \(missing\): or minioJob must be given/],
   ])('RunnerAlerts: %s', (_what, props, message) => {
     const { error, written } = attemptSynth((chart) => {
       new RunnerAlerts(chart, 'alerts', { namespace: 'gitlab-runner', name: 'alerts', managerJob: 'gitlab-runner/gitlab-runner', minioJob: 'cache/minio', ...props });

@@ -10,8 +10,12 @@ export interface RunnerAlertsProps {
   readonly namespace: string;
   /** Name of the PrometheusRule. */
   readonly name: string;
-  /** The `job` label of the runner manager's series (`<namespace>/<PodMonitor name>`, see {@link ManagerPodMonitor.job}). */
-  readonly managerJob: string;
+  /**
+   * The `job` label of the runner manager's series (`<namespace>/<PodMonitor name>`, see
+   * {@link ManagerPodMonitor.job}). At least one of `managerJob` and `minioJob` is needed.
+   * @default - no runner manager alerts
+   */
+  readonly managerJob?: string;
   /**
    * The `job` label of MinIO's series ({@link MinioPodMonitor.job}).
    * @default - no MinIO alerts
@@ -88,9 +92,13 @@ export class RunnerAlerts extends Construct {
     const labels = v.labels(this, 'labels', props.labels);
     const freeRatio = ratio(this, 'minioFreeSpaceRatio', props.minioFreeSpaceRatio ?? RUNNER_ALERTS_DEFAULTS.minioFreeSpaceRatio, false);
     const errorRatio = ratio(this, 'requestErrorRatio', props.requestErrorRatio ?? RUNNER_ALERTS_DEFAULTS.requestErrorRatio, true);
-    const mj = selectorValue(this, 'managerJob', props.managerJob);
-    const m = `job="${mj}"`;
-    const rules: AlertRule[] = [
+    if (props.managerJob === undefined && props.minioJob === undefined) {
+      invalid(this, 'managerJob', undefined, 'or minioJob must be given: the job label of the series to alert on');
+    }
+    const rules: AlertRule[] = [];
+    if (props.managerJob !== undefined) {
+      const m = `job="${selectorValue(this, 'managerJob', props.managerJob)}"`;
+      rules.push(
       {
         alert: 'GitLabRunnerManagerDown',
         expr: `up{${m}} == 0 or absent(up{${m}})`,
@@ -128,7 +136,8 @@ export class RunnerAlerts extends Construct {
         description: 'Runner {{ $labels.runner }} in {{ $labels.pod }} wanted to ask GitLab for more jobs at once than request_concurrency allows, for 15 minutes: jobs start late.',
         runbook: 'Raise the runner\'s requestConcurrency (GitLab answers long-polling requests slowly when it is under load: check GitLab too).',
       },
-    ];
+      );
+    }
     if (props.minioJob !== undefined) {
       const nj = selectorValue(this, 'minioJob', props.minioJob);
       const n = `job="${nj}"`;

@@ -56,7 +56,8 @@ export const RUNNER_MONITORING_DEFAULTS = {
 /**
  * Prometheus monitoring of the stack with prometheus-operator: a PodMonitor for the runner
  * manager (port 9252) and one for a MinIO cache, NetworkPolicies that admit the scraper to each
- * on the metrics port only, and a PrometheusRule with alerts ({@link RunnerAlerts}). Needs
+ * on the metrics port only, and PrometheusRules with alerts ({@link RunnerAlerts}): the manager's
+ * in its namespace, MinIO's in the cache's. Needs
  * prometheus-operator's CRDs in the cluster (this package ships them in `crds/`).
  *
  * @example
@@ -71,8 +72,10 @@ export class RunnerMonitoring extends Construct {
   public readonly managerMonitor: ManagerPodMonitor;
   /** MinIO's PodMonitor, with a cache. */
   public readonly minioMonitor?: MinioPodMonitor;
-  /** The alerts, unless `alerts` is false. */
+  /** The runner manager's alerts, unless `alerts` is false. */
   public readonly alerts?: RunnerAlerts;
+  /** MinIO's alerts (a PrometheusRule in the cache's namespace), with a cache, unless `alerts` is false. */
+  public readonly minioAlerts?: RunnerAlerts;
   /** The scraper the NetworkPolicies admit. */
   public readonly scraper: ResolvedMetricsScraper;
 
@@ -94,9 +97,17 @@ export class RunnerMonitoring extends Construct {
         namespace: props.manager.namespace,
         name: `${props.manager.name}-alerts`,
         managerJob: this.managerMonitor.job,
-        minioJob: this.minioMonitor?.job,
         labels: { ...props.manager.labels, ...props.labels },
       });
+      // Beside MinIO's PodMonitor, in a rule of its own: it goes when the cache goes.
+      if (props.cache && this.minioMonitor) {
+        this.minioAlerts = new RunnerAlerts(this, 'MinioAlerts', {
+          namespace: props.cache.namespace,
+          name: `${props.cache.name}-alerts`,
+          minioJob: this.minioMonitor.job,
+          labels: { ...props.cache.labels, ...props.labels },
+        });
+      }
     }
   }
 }
