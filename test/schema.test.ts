@@ -64,6 +64,16 @@ describe('prometheus-operator and cert-manager CRDs (crds/, vendored by scripts/
     expect(fs.readFileSync(path.join(root, 'imports', binding), 'utf8')).toContain(kind);
   });
 
+  test('THEN a Go pattern with a case-insensitive flag group is checked as Go checks it (the check can fail)', () => {
+    const rule = (strategy: string) => ({
+      apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: 'n' },
+      spec: { groups: [{ name: 'g', partial_response_strategy: strategy, rules: [{ alert: 'A', expr: 'up == 0' }] }] },
+    }) as K8sObject;
+    expect(() => validateObject(rule('Warn'))).not.toThrow();
+    expect(() => validateObject(rule('ABORT'))).not.toThrow();
+    expect(() => validateObject(rule('ignore'))).toThrow(/partial_response_strategy must match pattern/);
+  });
+
   test('THEN every CRD file in crds/ is either shared (Karpenter) or fetched by scripts/vendor-crds.sh at a pinned version', () => {
     const script = fs.readFileSync(path.join(root, 'scripts', 'vendor-crds.sh'), 'utf8');
     expect(script).toMatch(/^PROMETHEUS_OPERATOR_VERSION=v\d+\.\d+\.\d+$/m);

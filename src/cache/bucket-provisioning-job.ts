@@ -4,6 +4,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
+import { ResolvedSecretKey } from '../common/secret-ref';
 import { contentHash } from '../common/hash';
 import { concreteDeep } from '../helm/values';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -109,7 +110,7 @@ export interface BucketProvisioningJobProps extends BucketProvisioningOptions {
    * mc trusts it (copied into its certs/CAs directory).
    * @default - none: plain HTTP
    */
-  readonly serverCa?: { readonly secretName: string; readonly key: string };
+  readonly serverCa?: ResolvedSecretKey;
   /**
    * Emit a NetworkPolicy: the Job accepts no connection and reaches only DNS and MinIO's pods.
    * @default true

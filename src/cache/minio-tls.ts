@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   Certificate, CertificateSpecIssuerRef, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy, CertificateSpecUsages,
@@ -94,8 +94,11 @@ export interface MinioTlsConfig {
   readonly caKey: string;
   /** The Secret holding `ca.crt` in each build namespace (see {@link MinioTlsOptions.buildPodCaSecretName}). */
   readonly buildPodCaSecretName: string;
-  /** The cert-manager Certificate, when cert-manager issues the certificate. */
-  readonly certificate?: Certificate;
+  /**
+   * The cert-manager Certificate (cert-manager.io/v1), when cert-manager issues the certificate.
+   * @default - none: an existing Secret
+   */
+  readonly certificate?: ApiObject;
 }
 
 /** What a {@link MinioTls} is bound to: the cache's names and the DNS names its certificate must cover. */

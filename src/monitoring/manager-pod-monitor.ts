@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitor } from '../../imports/podmonitors-monitoring.coreos.com';
 import { invalid } from '../common/errors';
@@ -40,8 +40,8 @@ export function scrapeInterval(scope: Construct, field: string, value: Duration 
  * `<namespace>/<manager name>`, which the alerts of {@link RunnerAlerts} select.
  */
 export class ManagerPodMonitor extends Construct {
-  /** The PodMonitor. */
-  public readonly podMonitor: PodMonitor;
+  /** The PodMonitor (monitoring.coreos.com/v1). */
+  public readonly podMonitor: ApiObject;
   /** The `job` label Prometheus gives the scraped series. */
   public readonly job: string;
 

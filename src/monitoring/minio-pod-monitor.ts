@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
 import { MinioCache } from '../cache/minio-cache';
@@ -44,8 +44,8 @@ export const MINIO_METRICS_PATH = '/minio/v2/metrics/cluster';
  * public metrics to Prometheus alone.
  */
 export class MinioPodMonitor extends Construct {
-  /** The PodMonitor. */
-  public readonly podMonitor: PodMonitor;
+  /** The PodMonitor (monitoring.coreos.com/v1). */
+  public readonly podMonitor: ApiObject;
   /** The `job` label Prometheus gives the scraped series. */
   public readonly job: string;
   /** The bearer token Secret key. */

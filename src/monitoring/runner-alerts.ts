@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
 import { invalid } from '../common/errors';
@@ -79,8 +80,8 @@ export interface AlertRule {
  * - `MinioCacheDown` (warning), `MinioCacheNodesOffline` (warning), `MinioCacheDiskNearlyFull` (warning).
  */
 export class RunnerAlerts extends Construct {
-  /** The PrometheusRule. */
-  public readonly prometheusRule: PrometheusRule;
+  /** The PrometheusRule (monitoring.coreos.com/v1). */
+  public readonly prometheusRule: ApiObject;
   /** The alerting rules, in the order written. */
   public readonly rules: readonly AlertRule[];
 
