@@ -8,6 +8,19 @@ import { templateText, togglesOf, Values } from './helm/values';
 import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
 import { PROFILE_DEFAULTS } from './runner/profiles';
 import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
+import { METRICS_SCRAPER_DEFAULTS } from './monitoring/metrics-scraper';
+import { RunnerMonitoring } from './monitoring/runner-monitoring';
+
+/** Props of the {@link ReferenceStack}. */
+export interface ReferenceStackProps {
+  /**
+   * Add Prometheus monitoring (PodMonitors, scrape NetworkPolicies, alerts). It needs
+   * prometheus-operator's CRDs, which not every cluster has: the plain output (dist/) leaves it
+   * out, and the Helm chart holds it switched off (`monitoring.enabled: false`).
+   * @default false
+   */
+  readonly monitoring?: boolean;
+}
 
 /**
  * The reference stack: one runner manager for gitlab.com with
@@ -31,8 +44,10 @@ export class ReferenceStack extends Chart {
   public readonly manager: GitLabRunnerManager;
   public readonly cache: MinioCache;
   public readonly pool: TaintedNodePool;
+  /** Monitoring, with `monitoring: true`. */
+  public readonly monitoring?: RunnerMonitoring;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: ReferenceStackProps = {}) {
     super(scope, id);
     const values = Values.of(this);
     // Release-aware: a second release in the same cluster sets its own prefix and namespace, and
@@ -91,6 +106,38 @@ export class ReferenceStack extends Chart {
     values.toggle(dind, 'privileged.enabled', privileged);
     values.toggle(this.pool, 'privileged.enabled', privileged);
     values.toggle(this.manager.buildNamespaces.find((b) => b.namespace === dind.buildNamespace)!, 'privileged.enabled', privileged);
+
+    if (props.monitoring) this.monitoring = this.addMonitoring(values);
+  }
+
+  /** Monitoring bound to `monitoring.*` values, switched off by default in the chart. */
+  private addMonitoring(values: Values): RunnerMonitoring {
+    const at = (p: string) => `monitoring.${p}`;
+    const [scraperLabel, scraperValue] = Object.entries(METRICS_SCRAPER_DEFAULTS.podLabels)[0];
+    const monitoring = new RunnerMonitoring(this, 'monitoring', {
+      manager: this.manager,
+      cache: this.cache,
+      scraper: {
+        namespace: values.string(at('scraper.namespace'), { default: METRICS_SCRAPER_DEFAULTS.namespace, description: 'Namespace of the Prometheus pods the NetworkPolicies admit to the metrics ports' }),
+        podLabels: {
+          [values.string(at('scraper.podLabel.key'), { default: scraperLabel, description: 'Label key of the Prometheus pods the NetworkPolicies admit' })]:
+            values.string(at('scraper.podLabel.value'), { default: scraperValue, description: 'Label value of the Prometheus pods the NetworkPolicies admit' }),
+        },
+      },
+      labels: {
+        [values.string(at('selectorLabel.key'), { default: 'release', description: 'Label key on the PodMonitors and PrometheusRules your Prometheus selects them by' })]:
+          values.string(at('selectorLabel.value'), { default: 'kube-prometheus-stack', description: 'Label value on the PodMonitors and PrometheusRules your Prometheus selects them by' }),
+      },
+    });
+    values.toggle(monitoring, at('enabled'), 'Emit PodMonitors, scrape NetworkPolicies and alerts (needs prometheus-operator\'s CRDs)', { default: false });
+    const alerts = 'Emit the PrometheusRules with the alerts';
+    if (monitoring.alerts) values.toggle(monitoring.alerts, at('alerts.enabled'), alerts);
+    if (monitoring.minioAlerts) values.toggle(monitoring.minioAlerts, at('alerts.enabled'), alerts);
+    // MinIO's monitor and alerts go with the cache.
+    const cache = 'Run the in-cluster MinIO cache and wire the runners to it';
+    if (monitoring.minioMonitor) values.toggle(monitoring.minioMonitor, 'cache.enabled', cache);
+    if (monitoring.minioAlerts) values.toggle(monitoring.minioAlerts, 'cache.enabled', cache);
+    return monitoring;
   }
 
   /** What to do by hand around `kubectl apply`. */
@@ -141,7 +188,7 @@ export function main(outdir?: string): string[] {
 /** Synthesizes the reference stack as the Helm chart `gitlab-runner-stack` into `outdir`. */
 export function helm(outdir = path.join('charts', 'gitlab-runner-stack')): void {
   const app = new App({ outdir: path.join(outdir, '.unused') });
-  const stack = new ReferenceStack(app, 'gitlab-runner');
+  const stack = new ReferenceStack(app, 'gitlab-runner', { monitoring: true });
   HelmChart.synth(app, outdir, {
     name: 'gitlab-runner-stack',
     version: '0.1.0',
@@ -179,6 +226,10 @@ function notes(stack: ReferenceStack): string {
       ...[...new Set([cache.namespace, ...cache.clients.map((c) => c.managerNamespace)])]
         .map((ns) => secret(ns, keys.secretName, [[keys.accessKey.key, '…'], [keys.secretKey.key, '…']])),
     ]),
+    ...(stack.monitoring?.minioMonitor ? when(togglesOf(stack.monitoring.minioMonitor), [
+      '3. Give Prometheus a token for MinIO\'s metrics (`mc admin prometheus generate <alias>` prints bearer_token):',
+      secret(cache.namespace, stack.monitoring.minioMonitor.bearerToken.secretName, [[stack.monitoring.minioMonitor.bearerToken.key, '<bearer_token>']]),
+    ]) : []),
     'Then watch the manager start:',
     `   kubectl -n ${m.namespace} rollout status statefulset/${m.name}`,
   ];

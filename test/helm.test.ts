@@ -62,6 +62,55 @@ describe('Helm chart of the reference stack', () => {
     for (const o of helmTemplate(chart)) expect(() => validateObject(o)).not.toThrow();
   });
 
+  describe('monitoring (off by default: it needs prometheus-operator\'s CRDs)', () => {
+    const monitoringKinds = (objs: K8sObject[]) => objs.filter((o) => ['PodMonitor', 'PrometheusRule'].includes(o.kind) || o.metadata.name.endsWith('-metrics-scrape')).map(key).sort();
+
+    test('WHEN rendered with default values THEN no monitoring object is emitted', () => {
+      expect(monitoringKinds(helmTemplate(chart))).toEqual([]);
+    });
+
+    test('WHEN --set monitoring.enabled=true THEN it equals the plain synth with monitoring, object by object', () => {
+      const rendered = helmTemplate(chart, '--set', 'monitoring.enabled=true');
+      const expected = Testing.synth(new ReferenceStack(Testing.app(), 'gitlab-runner', { monitoring: true })) as K8sObject[];
+      expect(monitoringKinds(rendered)).toEqual([
+        'NetworkPolicy gitlab-runner-cache/minio-metrics-scrape', 'NetworkPolicy gitlab-runner/gitlab-runner-metrics-scrape',
+        'PodMonitor gitlab-runner-cache/minio', 'PodMonitor gitlab-runner/gitlab-runner',
+        'PrometheusRule gitlab-runner-cache/minio-alerts', 'PrometheusRule gitlab-runner/gitlab-runner-alerts',
+      ]);
+      expect(rendered.map(key).sort()).toEqual(expected.map(key).sort());
+      const byKey = new Map(withoutChecksum(rendered).map((o) => [key(o), o]));
+      for (const o of withoutChecksum(expected)) expect(byKey.get(key(o))).toEqual(o);
+      for (const o of rendered) expect(() => validateObject(o)).not.toThrow();
+    });
+
+    test('WHEN the scraper, selector label and alerts are set THEN the policies, monitors and rules follow', () => {
+      const o = helmTemplate(chart, '--set', 'monitoring.enabled=true', '--set', 'monitoring.scraper.namespace=prom', '--set', 'monitoring.scraper.podLabel.key=prometheus',
+        '--set', 'monitoring.scraper.podLabel.value=k8s', '--set', 'monitoring.selectorLabel.value=kps', '--set', 'monitoring.alerts.enabled=false', '--set', 'namespace=ci');
+      expect(find(o, 'NetworkPolicy', 'gitlab-runner-metrics-scrape').spec.ingress[0].from).toEqual([{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prom' } }, podSelector: { matchLabels: { prometheus: 'k8s' } },
+      }]);
+      expect(find(o, 'PodMonitor', 'gitlab-runner').metadata.labels?.release).toBe('kps');
+      expect(o.filter((x) => x.kind === 'PrometheusRule')).toEqual([]);
+      // The alerts select the release's own namespace through the job label.
+      const rules = helmTemplate(chart, '--set', 'monitoring.enabled=true', '--set', 'namespace=ci');
+      expect(find(rules, 'PrometheusRule', 'gitlab-runner-alerts').spec.groups[0].rules[0].expr).toBe('up{job="ci/gitlab-runner"} == 0 or absent(up{job="ci/gitlab-runner"})');
+      // Alert annotations keep Prometheus's own template syntax, unexpanded by Helm.
+      expect(find(rules, 'PrometheusRule', 'gitlab-runner-alerts').spec.groups[0].rules[0].annotations.summary).toContain('{{ $labels.job }}');
+    });
+
+    test('THEN NOTES.txt asks for MinIO\'s metrics token only when monitoring and the cache are on', () => {
+      const line = 'kubectl -n gitlab-runner-cache create secret generic minio-prometheus --from-literal=token=<bearer_token>';
+      expect(helmNotes(chart)).not.toContain(line);
+      expect(helmNotes(chart, '--set', 'monitoring.enabled=true')).toContain(line);
+      expect(helmNotes(chart, '--set', 'monitoring.enabled=true', '--set', 'cache.enabled=false')).not.toContain(line);
+    });
+
+    test('WHEN the cache is switched off THEN MinIO\'s monitor, scrape policy and alerts go with it', () => {
+      const o = helmTemplate(chart, '--set', 'monitoring.enabled=true', '--set', 'cache.enabled=false');
+      expect(monitoringKinds(o)).toEqual(['NetworkPolicy gitlab-runner/gitlab-runner-metrics-scrape', 'PodMonitor gitlab-runner/gitlab-runner', 'PrometheusRule gitlab-runner/gitlab-runner-alerts']);
+    });
+  });
+
   const config = (objs: any[]) => find(objs, 'ConfigMap', 'gitlab-runner').data['config.template.toml'] as string;
   const sts = (objs: any[]) => find(objs, 'StatefulSet', 'gitlab-runner');
   // [--set, what must change]

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { crdChecks, schemaFindings } from '../src/validation';
 import { K8sObject } from './helpers';
@@ -12,7 +13,9 @@ import { K8sObject } from './helpers';
  */
 export const KARPENTER_CRD = path.join(__dirname, '..', 'crds', 'karpenter.sh_nodepools.yaml');
 
-const CRDS = crdChecks([KARPENTER_CRD]);
+/** Every CRD this repository vendors (crds/): Karpenter's, prometheus-operator's, cert-manager's. */
+const CRD_DIR = path.join(__dirname, '..', 'crds');
+const CRDS = crdChecks(fs.readdirSync(CRD_DIR).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(CRD_DIR, f)));
 
 function check(o: K8sObject, expected?: { apiVersion: string; kind: string }): void {
   if (expected && (o.apiVersion !== expected.apiVersion || o.kind !== expected.kind)) {

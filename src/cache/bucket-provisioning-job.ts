@@ -4,6 +4,7 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
+import { ResolvedSecretKey } from '../common/secret-ref';
 import { contentHash } from '../common/hash';
 import { concreteDeep } from '../helm/values';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -112,6 +113,12 @@ export interface BucketProvisioningJobProps extends BucketProvisioningOptions {
   /** MinIO's S3 port. */
   readonly serverPort: number;
   /**
+   * The CA that signed MinIO's certificate, when MinIO serves HTTPS: a Secret key in `namespace`.
+   * mc trusts it (copied into its certs/CAs directory).
+   * @default - none: plain HTTP
+   */
+  readonly serverCa?: ResolvedSecretKey;
+  /**
    * Emit a NetworkPolicy: the Job accepts no connection and reaches only DNS and MinIO's pods.
    * @default true
    */
@@ -161,6 +168,8 @@ export interface LifecycleDocument {
 const PROVISIONER_UID = 10001;
 const CONFIG_DIR = '/opt/provision';
 const SECRETS_DIR = '/run/secrets/provision';
+/** The CA of a MinIO serving HTTPS (a Secret key mounted alone: the TLS Secret also holds MinIO's private key). */
+const CA_DIR = '/run/secrets/minio-ca';
 const SCRIPT_FILE = 'provision-bucket.sh';
 const SCRIPT = fs.readFileSync(path.join(__dirname, SCRIPT_FILE), 'utf8');
 
@@ -261,6 +270,7 @@ export class BucketProvisioningJob extends Construct {
               { name: 'QUOTA_BYTES', value: props.quotaBytes === undefined ? '' : String(props.quotaBytes) },
               { name: 'MC_CONFIG_DIR', value: '/tmp/mc' },
               { name: 'MC_NO_COLOR', value: '1' },
+              ...(props.serverCa ? [{ name: 'MINIO_CA_FILE', value: `${CA_DIR}/ca.crt` }] : []),
             ],
             resources: toResourceRequirements(resources),
             securityContext: restrictedContainerSecurityContext(),
@@ -268,6 +278,7 @@ export class BucketProvisioningJob extends Construct {
               { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
               { name: 'credentials', mountPath: SECRETS_DIR, readOnly: true },
               { name: 'tmp', mountPath: '/tmp' },
+              ...(props.serverCa ? [{ name: 'server-ca', mountPath: CA_DIR, readOnly: true }] : []),
             ],
           }],
           volumes: [
@@ -279,6 +290,7 @@ export class BucketProvisioningJob extends Construct {
             },
             // In memory: mc writes the root credentials into its config here.
             { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('16Mi') } },
+            ...(props.serverCa ? [{ name: 'server-ca', secret: { secretName: props.serverCa.secretName, defaultMode: 0o444, items: [{ key: props.serverCa.key, path: 'ca.crt' }] } }] : []),
           ],
         },
       },

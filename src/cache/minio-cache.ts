@@ -15,6 +15,7 @@ import { ensureUniqueObjects } from '../common/unique-objects';
 import { podSecurityLabels } from '../runner/build-namespace';
 import { BucketProvisioningJob, BucketProvisioningOptions, resolveProvisioningOptions } from './bucket-provisioning-job';
 import { CacheCredentials, CredentialsProvider, ResolvedCredentials, resolveCredentials } from './cache-credentials';
+import { MinioTls, MinioTlsConfig, BUILD_POD_CA_DIR, BUILD_POD_CA_FILE } from './minio-tls';
 import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
 
 /**
@@ -141,6 +142,15 @@ export interface MinioCacheProps extends RunnerCacheOptions, PodOptions {
    * @default - see {@link BucketProvisioningOptions}
    */
   readonly provisioning?: BucketProvisioningOptions;
+  /**
+   * Serve the S3 API over HTTPS with this certificate: an existing kubernetes.io/tls Secret
+   * ({@link MinioTls.fromSecret}) or a cert-manager Certificate ({@link MinioTls.fromCertManager}).
+   * Runners then reach the cache over https, without `Insecure`; the provisioning Job's mc and
+   * MinIO's own peers trust the CA from the Secret, and build pods mount the CA from a Secret of
+   * their namespace ({@link MinioTlsOptions.buildPodCaSecretName}).
+   * @default - plain HTTP inside the cluster (the NetworkPolicy admits only the build pods of wired runners)
+   */
+  readonly tls?: MinioTls;
 }
 
 /** Defaults of {@link MinioCacheProps}, in one place. */
@@ -251,8 +261,10 @@ export class MinioCache extends Construct implements IRunnerCache {
   public readonly port: number;
   /** `host:port` of the S3 API: the runners' `ServerAddress`. */
   public readonly serverAddress: string;
-  /** `http://host:port` of the S3 API. */
+  /** `http://host:port` of the S3 API (`https://` with {@link tls}). */
   public readonly endpoint: string;
+  /** `https` when MinIO serves TLS, else `http`. */
+  public readonly scheme: 'http' | 'https';
   /** The bucket. */
   public readonly bucketName: string;
   /** MinIO's region, the runners' `BucketLocation`. */
@@ -279,9 +291,16 @@ export class MinioCache extends Construct implements IRunnerCache {
   public readonly labels: Record<string, string>;
   /** Labels the build pods of wired runners carry (through `pod_labels`). */
   public readonly buildPodLabels: Record<string, string>;
+  /**
+   * MinIO's certificate when it serves HTTPS: the TLS Secret in {@link namespace}, the key of its
+   * CA, and the CA Secret build pods mount in their own namespace. What the runner side needs to
+   * trust the cache.
+   */
+  public readonly tls?: MinioTlsConfig;
 
   private readonly selector: Record<string, string>;
   private readonly createNamespace: boolean;
+  private readonly networkPolicies: boolean;
   private readonly cacheKeys: CredentialsProvider;
   private readonly clientList: MinioCacheClient[] = [];
 
@@ -342,7 +361,19 @@ export class MinioCache extends Construct implements IRunnerCache {
     this.port = MINIO_S3_PORT;
     const host = `${this.serviceName}.${this.namespace}.svc.${clusterDomain}`;
     this.serverAddress = `${host}:${this.port}`;
-    this.endpoint = `http://${this.serverAddress}`;
+    const headless = `${this.name}-hl`;
+    if (p.tls !== undefined && !(p.tls instanceof MinioTls)) {
+      invalid(this, 'tls', p.tls, 'must be MinioTls.fromSecret(secretName) or MinioTls.fromCertManager({ issuerRef })');
+    }
+    this.tls = p.tls?.bind(this, 'tls', {
+      name: this.name,
+      namespace: this.namespace,
+      labels: standardLabels({ name: 'minio', instance: this.name, component: 'cache' }),
+      // Clients use the Service; distributed MinIO's pods reach each other by their own names.
+      dnsNames: [host, ...(this.mode === 'distributed' ? [`*.${headless}.${this.namespace}.svc.${clusterDomain}`] : [])],
+    });
+    this.scheme = this.tls ? 'https' : 'http';
+    this.endpoint = `${this.scheme}://${this.serverAddress}`;
     this.policyName = `${this.bucketName}-readwrite`;
     const labelParts = { name: 'minio', instance: this.name, component: 'cache' };
     this.labels = standardLabels(labelParts);
@@ -395,7 +426,6 @@ export class MinioCache extends Construct implements IRunnerCache {
         },
       });
     } else {
-      const headless = `${this.name}-hl`;
       new k8s.KubeService(this, 'HeadlessService', {
         metadata: { ...meta, name: headless },
         spec: {
@@ -406,7 +436,7 @@ export class MinioCache extends Construct implements IRunnerCache {
           ports: [ports[0]],
         },
       });
-      const peers = `http://${this.name}-{0...${this.replicas - 1}}.${headless}.${this.namespace}.svc.${clusterDomain}:${MINIO_S3_PORT}${DATA_DIR}`;
+      const peers = `${this.scheme}://${this.name}-{0...${this.replicas - 1}}.${headless}.${this.namespace}.svc.${clusterDomain}:${MINIO_S3_PORT}${DATA_DIR}`;
       this.workload = new k8s.KubeStatefulSet(this, 'StatefulSet', {
         metadata: { ...meta, name: this.name },
         spec: {
@@ -426,6 +456,7 @@ export class MinioCache extends Construct implements IRunnerCache {
     }
 
     const networkPolicies = p.networkPolicies ?? D.networkPolicies;
+    this.networkPolicies = networkPolicies;
     if (networkPolicies) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata: { ...meta, name: this.name },
@@ -447,12 +478,36 @@ export class MinioCache extends Construct implements IRunnerCache {
       cacheCredentials: this.cacheCredentials,
       serverPodSelector: this.selector,
       serverPort: MINIO_S3_PORT,
+      serverCa: this.tls ? { secretName: this.tls.secretName, key: this.tls.caKey } : undefined,
       networkPolicy: networkPolicies,
       image: provisioning.image,
       // Most often the same registry mirror as MinIO's image.
       imagePullSecrets: p.provisioning?.imagePullSecrets ?? p.imagePullSecrets,
     });
 
+  }
+
+  /** Selector labels of MinIO's pods. */
+  public get podSelector(): Record<string, string> {
+    return { ...this.selector };
+  }
+
+  /**
+   * Admits `peers` (e.g. Prometheus pods) to MinIO's port, which serves its metrics, through a
+   * NetworkPolicy of their own, `<name>-metrics-scrape`, emitted under `scope` so that whatever
+   * switches `scope` off (a Helm toggle) drops it too. Returns nothing when this cache emits no
+   * NetworkPolicies. The peers reach the S3 API too, where they need keys like anyone else.
+   */
+  public allowMetricsScrapeFrom(scope: Construct, id: string, peers: k8s.NetworkPolicyPeer[]): k8s.KubeNetworkPolicy | undefined {
+    if (!this.networkPolicies) return undefined;
+    return new k8s.KubeNetworkPolicy(scope, id, {
+      metadata: { namespace: this.namespace, name: `${this.name}-metrics-scrape`, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: this.selector },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: peers, ports: tcpPorts(MINIO_S3_PORT) }],
+      },
+    });
   }
 
   /** The runners wired to this cache so far. */
@@ -483,12 +538,18 @@ export class MinioCache extends Construct implements IRunnerCache {
       managerNamespace: client.managerNamespace,
     });
     return {
-      // Plain HTTP inside the cluster (the NetworkPolicy limits who can connect); path-style, as MinIO serves buckets.
+      // Plain HTTP inside the cluster unless MinIO serves TLS (the NetworkPolicy limits who can
+      // connect either way); path-style, as MinIO serves buckets.
       config: s3CacheToml(client, {
         path: this.path, shared: this.shared, serverAddress: this.serverAddress, bucketName: this.bucketName,
-        region: this.region, insecure: true, pathStyle: true, keys,
+        region: this.region, insecure: !this.tls, pathStyle: true, keys,
       }),
       buildPodLabels: { ...this.buildPodLabels },
+      // The helper downloads and uploads the cache over https: the runner helper trusts a CA it
+      // finds at /etc/gitlab-runner/certs/ca.crt (GitLab Runner docs, "tls-self-signed").
+      buildPodSecretVolumes: this.tls
+        ? [{ name: `${this.name}-ca`, mount_path: BUILD_POD_CA_DIR, read_only: true, items: { [BUILD_POD_CA_FILE]: BUILD_POD_CA_FILE } }]
+        : undefined,
     };
   }
 
@@ -501,7 +562,7 @@ export class MinioCache extends Construct implements IRunnerCache {
 
   private basePodTemplate(o: { console: boolean; resources: Resources; args: string[]; data?: k8s.Volume }): k8s.PodTemplateSpec {
     const probe = (path: string, extra: Partial<k8s.Probe>): k8s.Probe => ({
-      httpGet: { path, port: k8s.IntOrString.fromString('s3') },
+      httpGet: { path, port: k8s.IntOrString.fromString('s3'), scheme: this.tls ? 'HTTPS' : undefined },
       periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, ...extra,
     });
     const rootCredentials = this.rootCredentials;
@@ -563,8 +624,23 @@ export class MinioCache extends Construct implements IRunnerCache {
               ],
             },
           },
-          // Empty: MinIO serves plain HTTP; it still needs a writable certs directory.
-          { name: 'certs', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
+          this.tls
+            ? {
+              name: 'certs',
+              // The names MinIO looks for in --certs-dir; CAs/ holds what it trusts for its peers.
+              secret: {
+                secretName: this.tls.secretName,
+                // 0440: readable by the pod's fsGroup only (the private key).
+                defaultMode: 0o440,
+                items: [
+                  { key: 'tls.crt', path: 'public.crt' },
+                  { key: 'tls.key', path: 'private.key' },
+                  { key: this.tls.caKey, path: 'CAs/ca.crt' },
+                ],
+              },
+            }
+            // Empty: MinIO serves plain HTTP; it still needs a writable certs directory.
+            : { name: 'certs', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Mi') } },
           { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
         ],
       },

@@ -7,7 +7,8 @@
 #   policy.json (the runner user's bucket-scoped policy).
 # SECRETS_DIR, files from Secrets (never in the Job's spec): root-user and root-password (MinIO's
 #   root credentials), cache-accesskey and cache-secretkey (the runner user's keys).
-# Environment: MINIO_URL (http://host:port), BUCKET, POLICY (policy name), QUOTA_BYTES (empty for
+# Environment: MINIO_URL (http[s]://host:port), MINIO_CA_FILE (with https: the CA that signed
+#   MinIO's certificate, trusted by mc; unset for http), BUCKET, POLICY (policy name), QUOTA_BYTES (empty for
 #   no quota), MC_CONFIG_DIR (in memory: mc keeps the root credentials there), READY_ATTEMPTS,
 #   READY_INTERVAL (seconds between attempts) and READY_TIMEOUT (seconds one check may take) to
 #   wait for MinIO.
@@ -53,6 +54,14 @@ root_password=$(secret root-password 8)
 access_key=$(secret cache-accesskey 3)
 secret_key=$(secret cache-secretkey 8)
 [ "$access_key" != "$root_user" ] || fail "the cache access key is MinIO's root user: runners must get their own user"
+
+# MinIO over HTTPS: mc trusts the CA files in its config directory's certs/CAs (besides the
+# system's), and verifies MinIO's certificate against them; never --insecure.
+if [ -n "${MINIO_CA_FILE:-}" ]; then
+  [ -s "$MINIO_CA_FILE" ] || fail "MINIO_CA_FILE $MINIO_CA_FILE is missing or empty"
+  mkdir -p "${MC_CONFIG_DIR:?}/certs/CAs"
+  cp "$MINIO_CA_FILE" "$MC_CONFIG_DIR/certs/CAs/minio-ca.crt"
+fi
 
 # --api skips mc's signature probe, so the alias can be set before MinIO answers.
 printf '%s\n%s\n' "$root_user" "$root_password" | mc alias set "$alias" "$MINIO_URL" --api S3v4 --path on >/dev/null

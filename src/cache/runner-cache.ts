@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
-import { CacheToml } from '../runner/config/model';
+import { CacheToml, SecretVolumeToml } from '../runner/config/model';
 import type { ResolvedCredentials } from './cache-credentials';
 
 /**
@@ -38,6 +38,12 @@ export interface CacheBinding {
    * @default - none
    */
   readonly buildPodLabels?: Record<string, string>;
+  /**
+   * Secrets of the build namespace to mount into build pods (`[[runners.kubernetes.volumes.secret]]`),
+   * e.g. the CA of a cache served over HTTPS.
+   * @default - none
+   */
+  readonly buildPodSecretVolumes?: SecretVolumeToml[];
 }
 
 /**

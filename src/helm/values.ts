@@ -63,13 +63,15 @@ export class Values {
 
   /**
    * Makes every object under `scope`, and the parts of config.toml it contributes, conditional on
-   * a boolean value (default true: plain synth always holds the part).
+   * a boolean value (default true). Plain synth always holds the part, whatever the default: a
+   * part whose toggle defaults to false (one that needs something the cluster may lack, such as
+   * prometheus-operator's CRDs) belongs in an App built for the chart only.
    */
-  public toggle(scope: IConstruct, path: string, description: string): void {
+  public toggle(scope: IConstruct, path: string, description: string, options: { readonly default?: boolean } = {}): void {
     if (App.of(scope) !== this.app) {
       throw new Error(`Helm value "${path}": ${scope.node.path} is in another App than these values`);
     }
-    this.register(path, 'boolean', { default: true, description });
+    this.register(path, 'boolean', { default: options.default ?? true, description });
     scope.node.addMetadata(TOGGLE_METADATA, path);
   }
 

@@ -434,6 +434,23 @@ export class GitLabRunnerManager extends Construct {
     }
   }
 
+  /**
+   * Admits `peers` (e.g. Prometheus pods) to the metrics port through a NetworkPolicy of their
+   * own, `<name>-metrics-scrape`, emitted under `scope` so that whatever switches `scope` off (a
+   * Helm toggle) drops it too. Returns nothing when this manager emits no NetworkPolicies.
+   */
+  public allowMetricsScrapeFrom(scope: Construct, id: string, peers: k8s.NetworkPolicyPeer[]): k8s.KubeNetworkPolicy | undefined {
+    if (!this.networkPolicies) return undefined;
+    return new k8s.KubeNetworkPolicy(scope, id, {
+      metadata: { namespace: this.namespace, name: `${this.name}-metrics-scrape`, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' }) },
+        policyTypes: ['Ingress'],
+        ingress: [{ from: peers, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }] }],
+      },
+    });
+  }
+
   /** The runners added so far. */
   public get runners(): readonly Runner[] {
     return [...this.runnerList];

@@ -12,7 +12,8 @@ import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../comm
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
 import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
-import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
+import { KubernetesExecutorToml, RunnerEntryToml, SecretVolumeToml } from './config/model';
+import { mountsOverlap } from '../common/k8s-rules';
 
 /** How a build pod tolerates a node taint. */
 export interface BuildPodToleration {
@@ -299,6 +300,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
     if (binding.buildPodLabels) {
       this.entry.kubernetes.pod_labels = { ...this.entry.kubernetes.pod_labels, ...binding.buildPodLabels };
     }
+    if (binding.buildPodSecretVolumes?.length) this.mountCacheVolumes(cache, binding.buildPodSecretVolumes);
     this.cacheInUse = cache;
     return this;
   }
@@ -306,6 +308,19 @@ export class Runner extends Construct implements IBuildPodPlacer {
   /** The tolerations of this runner's build pods, as the Kubernetes executor builds the pod from config.toml. */
   public buildPodTolerations(): PodToleration[] {
     return buildPodTolerations(this.entry.kubernetes, this.entry.feature_flags);
+  }
+
+  /** Adds a cache's Secret volumes (e.g. its CA) to the build pods, refusing a clash with the runner's own. */
+  private mountCacheVolumes(cache: IRunnerCache, added: SecretVolumeToml[]): void {
+    const volumes = this.entry.kubernetes.volumes ?? {};
+    const existing = [...volumes.empty_dir ?? [], ...volumes.secret ?? [], ...volumes.config_map ?? []];
+    for (const a of added) {
+      const clash = existing.find((e) => e.name === a.name || mountsOverlap(e.mount_path, a.mount_path));
+      if (clash) {
+        invalid(this, 'useCache()', cache.node.path, `build pods mount the cache's Secret "${a.name}" at ${a.mount_path}, which clashes with the build pod volume "${clash.name}" at ${clash.mount_path}: rename or move that volume`);
+      }
+    }
+    this.entry.kubernetes.volumes = { ...volumes, secret: [...volumes.secret ?? [], ...added] };
   }
 
   /** This runner's `[[runners]]` entry, as serialized into config.toml. */

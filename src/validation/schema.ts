@@ -20,7 +20,7 @@ export type Check = (o: ManifestObject) => string[];
 
 /** Validators from CRD files: `{ "<group>/<version>/<kind>": check }`. */
 export function crdChecks(crdFiles: readonly string[]): Record<string, Check> {
-  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { regExp: goPattern } });
   const out: Record<string, Check> = {};
   for (const file of crdFiles) {
     for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
@@ -35,6 +35,16 @@ export function crdChecks(crdFiles: readonly string[]): Record<string, Check> {
   }
   return out;
 }
+
+/**
+ * A CRD `pattern` is a Go (RE2) regular expression. The one construct JavaScript lacks that CRDs
+ * use, a leading case-insensitive flag group (prometheus-operator's `^(?i)(abort|warn)?$`), is
+ * JavaScript's `i` flag; any other pattern is JavaScript's already.
+ */
+const goPattern = Object.assign((pattern: string, flags: string): RegExp => {
+  const caseless = /^(\^?)\(\?i\)/.exec(pattern);
+  return caseless ? new RegExp(caseless[1] + pattern.slice(caseless[0].length), `${flags}i`) : new RegExp(pattern, flags);
+}, { code: 'goPattern' });
 
 /**
  * Versions checked against another version's model: External Secrets Operator serves only

@@ -8,6 +8,10 @@
  * What the test changes, and why: mount paths become temp folders, and addresses become
  * 127.0.0.1 with free ports (the test must only use loopback). Everything else is read from the
  * synthesized objects, so the test follows what is emitted.
+ *
+ * Over TLS: a cache with `MinioTls.fromSecret`, its Secret filled with a CA and a certificate made
+ * by openssl, run the same way: MinIO must serve HTTPS from the emitted certs volume, and the Job's
+ * mc must trust the CA it is given (and only because of it).
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -16,7 +20,8 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
-import { CacheCredentials, GitLabRunnerManager, MinioCache } from '../../src';
+import * as https from 'https';
+import { CacheCredentials, GitLabRunnerManager, MinioCache, MinioTls } from '../../src';
 import { ReferenceStack } from '../../src/main';
 
 type Obj = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
@@ -367,6 +372,114 @@ describe('MinIO, real: the emitted Deployment and provisioning Job against the r
     expect(mc('cp', path.join(work, 'utf8.zip'), `utf8/${bucket}/utf8.zip`).status).toBe(0);
     expect(mc('cat', `utf8/${bucket}/utf8.zip`)).toEqual({ status: 0, out: 'utf8 archive\n' });
     expect(mc('ls', 'utf8/other-bucket').status).not.toBe(0);
+  });
+});
+
+/** A CA and a server certificate signed by it, made with openssl: what cert-manager would put in the TLS Secret. */
+function makeCertificates(dir: string, dnsName: string): { ca: string; cert: string; key: string } {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=e2e test CA');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'tls.key', '-out', 'tls.csr', '-subj', `/CN=${dnsName}`);
+  // The Service name the Certificate would hold, and 127.0.0.1: the address the test has MinIO at.
+  fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=DNS:${dnsName},IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n`);
+  run('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'tls.crt', '-days', '1', '-extfile', 'san.ext');
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
+  return { ca: read('ca.crt'), cert: read('tls.crt'), key: read('tls.key') };
+}
+
+describe('MinIO over TLS, real: the emitted certs mount, --certs-dir and the Job\'s mc trusting the CA', () => {
+  const namespace = 'gitlab-runner-cache';
+  const chart = new Chart(Testing.app() as App, 'tls');
+  const manager = new GitLabRunnerManager(chart, 'manager', { gitlabUrl: 'https://gitlab.example.com' });
+  const cache = new MinioCache(chart, 'cache', {
+    rootCredentials: CacheCredentials.fromSecret('minio-root'),
+    cacheCredentials: CacheCredentials.fromSecret('gitlab-runner-cache'),
+    tls: MinioTls.fromSecret('minio-tls'),
+  });
+  manager.addRunner('default', { token: { secretName: 'gitlab-runner-token' } }).useCache(cache);
+  const objects = Testing.synth(chart) as Obj[];
+  const deployment = one(objects, 'MinIO Deployment', (o) => o.kind === 'Deployment' && o.metadata.name === 'minio');
+  const podSpec = deployment.spec.template.spec;
+  const container = podSpec.containers.find((c: any) => c.name === 'minio');
+  const bucket = one(objects, 'bucket provisioning Job', (o) => o.kind === 'Job').spec.template.spec.containers[0].env.find((e: any) => e.name === 'BUCKET').value;
+  // Its own folder: the suite above removes `work` when it ends.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-minio-tls-'));
+  const pem = makeCertificates(dir, `minio.${namespace}.svc.cluster.local`);
+  const secrets = { ...SECRETS, 'minio-tls': { 'tls.crt': pem.cert, 'tls.key': pem.key, 'ca.crt': pem.ca } };
+  let server: ChildProcess | undefined;
+  let log = '';
+  let address = '';
+
+  /** mc with a config directory of its own: trusting the CA (as the Job sets it up) or not. */
+  const tlsMc = (trustCa: boolean, ...args: string[]) => {
+    const config = fs.mkdtempSync(path.join(dir, 'mc-'));
+    if (trustCa) {
+      fs.mkdirSync(path.join(config, 'certs', 'CAs'), { recursive: true });
+      fs.writeFileSync(path.join(config, 'certs', 'CAs', 'ca.crt'), pem.ca);
+    }
+    const r = spawnSync('mc', ['--json', ...args], {
+      env: { PATH, HOME: dir, MC_CONFIG_DIR: config, MC_NO_COLOR: '1', MC_HOST_tls: `https://${ROOT.user}:${ROOT.password}@${address}` },
+      encoding: 'utf8', timeout: 120_000,
+    });
+    return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+
+  beforeAll(async () => {
+    address = `127.0.0.1:${await freePort()}`;
+    const mounts = mountVolumes(container, podSpec, objects, namespace, fs.mkdtempSync(path.join(dir, 'minio-')), secrets);
+    const env: Record<string, string> = { PATH };
+    for (const e of container.env) env[e.name] = mounts.remap(e.value);
+    const s3Port = container.ports.find((p: any) => p.name === 's3').containerPort;
+    const args = (container.args as string[]).map((a) => (a === `:${s3Port}` ? address : mounts.remap(a)));
+    const [command, ...commandArgs] = container.command;
+    server = spawn(command, [...commandArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server.stdout!.on('data', (d) => { log += d; });
+    server.stderr!.on('data', (d) => { log += d; });
+    const probe = container.readinessProbe.httpGet;
+    expect(probe.scheme).toBe('HTTPS');
+    const ready = () => new Promise<boolean>((resolve) => {
+      https.get({ host: '127.0.0.1', port: Number(address.split(':')[1]), path: probe.path, ca: pem.ca }, (res) => { res.resume(); resolve(res.statusCode === 200); })
+        .on('error', () => resolve(false));
+    });
+    for (let i = 0; i < 600 && !(await ready()); i++) {
+      if (server.exitCode !== null || server.signalCode !== null) throw new Error(`MinIO exited:\n${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!(await ready())) throw new Error(`gave up waiting for MinIO over TLS:\n${log}`);
+  });
+
+  afterAll(() => {
+    if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('GIVEN the emitted certs volume THEN the real minio serves HTTPS with the Secret\'s certificate, verified against its CA', async () => {
+    const served = await new Promise<string>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: Number(address.split(':')[1]), path: '/minio/health/live', ca: pem.ca }, (res) => {
+        res.resume();
+        resolve((res.socket as any).getPeerCertificate().subject.CN);
+      }).on('error', reject);
+    });
+    expect(served).toBe(`minio.${namespace}.svc.cluster.local`);
+    // Negative control: without the CA the same request fails verification.
+    await expect(new Promise((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: Number(address.split(':')[1]), path: '/minio/health/live' }, resolve).on('error', reject);
+    })).rejects.toThrow(/self[- ]signed|unable to (verify|get)/i);
+  });
+
+  test('WHEN the emitted Job runs with the real mc against https THEN it trusts the CA from its mount and provisions the bucket', () => {
+    const out = runJob(objects, path.join(dir, 'job'), secrets, {}, address);
+    expect(out.out).toContain(`provision-bucket: bucket ${bucket} is ready`);
+    expect(out.status).toBe(0);
+    const ls = tlsMc(true, 'ls', 'tls');
+    expect(ls.status).toBe(0);
+    expect(ls.out).toContain(`"key":"${bucket}/"`);
+  });
+
+  test('GIVEN mc without the CA THEN it refuses MinIO\'s certificate (the trust above is the CA, not a skipped check)', () => {
+    const r = tlsMc(false, 'ls', 'tls');
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/certificate|x509/i);
   });
 });
 
