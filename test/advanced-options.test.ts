@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import { parse } from 'smol-toml';
 import { ExistingNodePool, fromToml, GitLabRunnerManager, RunnerOptions, toToml } from '../src';
 import { modelBuildPodSpec } from '../src/runner/build-pod-model';
@@ -13,6 +13,7 @@ const POWER: Partial<RunnerOptions> = {
   preBuildScript: 'echo "job $CI_JOB_ID starts"\ndate',
   postBuildScript: 'echo done',
   outputLimit: 16384,
+  podTerminationGracePeriod: Duration.seconds(45),
   cloneUrl: 'https://gitlab-internal.example.com',
   affinity: {
     nodeAffinity: {
@@ -109,6 +110,7 @@ describe('advanced runner options', () => {
       .toEqual({ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] });
     expect(k.affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution[0].pod_affinity_term.label_selector.match_labels).toEqual({ team: 'a' });
     expect(k.dns_policy).toBe('cluster-first');
+    expect(k.pod_termination_grace_period_seconds).toBe(45);
     expect(k.dns_config).toEqual({ nameservers: ['10.0.0.10'], searches: ['svc.cluster.local'], options: [{ name: 'ndots', value: '2' }] });
     expect(k.host_aliases).toEqual([{ ip: '10.1.2.3', hostnames: ['registry.internal'] }]);
     expect(k.pod_security_context).toEqual({ fs_group: 1000, supplemental_groups: [2000] });
@@ -272,6 +274,7 @@ describe('bad input', () => {
     ['a capability baseline forbids', { capAdd: ['SYS_ADMIN'] }, 'invalid capAdd[0] "SYS_ADMIN": may not be added by an unprivileged runner'],
     ['a CAP_ prefix', { capDrop: ['CAP_NET_RAW'] }, 'invalid capDrop[0] "CAP_NET_RAW": must be a Linux capability name'],
     ['a privileged helper', { helperContainerSecurityContext: { privileged: true } }, 'invalid helperContainerSecurityContext.privileged true: only a privileged runner'],
+    ['a grace period below a second', { podTerminationGracePeriod: Duration.millis(500) }, 'invalid podTerminationGracePeriod'],
     ['a non-integer output limit', { outputLimit: 1.5 }, 'invalid outputLimit 1.5'],
     ['an http clone URL', { cloneUrl: 'http://gitlab.internal' }, 'invalid cloneUrl "http://gitlab.internal"'],
     ['a token in a script', { preBuildScript: 'export T=glpat-abcdefghijklmnop' }, 'looks like a GitLab token'],

@@ -4,7 +4,7 @@
 // service accounts jobs may pick. An unprivileged runner and a DinD runner on a tainted pool.
 // In your own repo, import from 'cdk8s-gitlab-runner' instead of '../../src'.
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ExistingNodePool, GitLabRunnerManager } from '../../src';
 
@@ -32,6 +32,7 @@ export class PowerUser extends Chart {
       outputLimit: 16384,
       cloneUrl: 'https://gitlab-webservice.gitlab.svc.cluster.local',
       requestConcurrency: 2,
+      podTerminationGracePeriod: Duration.seconds(60),
       // Scheduling: amd64 nodes, spread across hosts.
       affinity: {
         nodeAffinity: {

@@ -1,4 +1,5 @@
 import { isIP } from 'net';
+import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
@@ -41,6 +42,12 @@ export interface AdvancedRunnerOptions {
    * @default - the GitLab URL
    */
   readonly cloneUrl?: string;
+  /**
+   * How long a build pod's containers get to stop after SIGTERM
+   * (`pod_termination_grace_period_seconds`).
+   * @default - the cluster's default (30 seconds)
+   */
+  readonly podTerminationGracePeriod?: Duration;
   /**
    * Node affinity, pod affinity and pod anti-affinity of build pods.
    * @default - none
@@ -155,6 +162,33 @@ export interface PodAffinityTerm {
   readonly namespaceSelector?: LabelSelector;
 }
 
+/** A weighted node preference. */
+export interface PreferredSchedulingTerm {
+  /** Weight, 1-100. */
+  readonly weight: number;
+  /** The preferred nodes. */
+  readonly preference: NodeSelectorTerm;
+}
+
+/** A weighted pod affinity term. */
+export interface WeightedPodAffinityTerm {
+  /** Weight, 1-100. */
+  readonly weight: number;
+  /** The term. */
+  readonly podAffinityTerm: PodAffinityTerm;
+}
+
+/** A resolv.conf option of build pods. */
+export interface DnsConfigOption {
+  /** Option name, e.g. `ndots`. */
+  readonly name: string;
+  /**
+   * Option value.
+   * @default - none
+   */
+  readonly value?: string;
+}
+
 /** Node affinity of build pods (`[runners.kubernetes.affinity.node_affinity]`). */
 export interface NodeAffinity {
   /**
@@ -166,7 +200,7 @@ export interface NodeAffinity {
    * Weighted preferences (`preferred_during_scheduling_ignored_during_execution`).
    * @default - none
    */
-  readonly preferred?: Array<{ readonly weight: number; readonly preference: NodeSelectorTerm }>;
+  readonly preferred?: PreferredSchedulingTerm[];
 }
 
 /** Pod affinity or anti-affinity of build pods. */
@@ -180,7 +214,7 @@ export interface PodAffinity {
    * Weighted preferences.
    * @default - none
    */
-  readonly preferred?: Array<{ readonly weight: number; readonly podAffinityTerm: PodAffinityTerm }>;
+  readonly preferred?: WeightedPodAffinityTerm[];
 }
 
 /** `[runners.kubernetes.affinity]`. */
@@ -209,7 +243,7 @@ export interface BuildPodDnsConfig {
    * resolv.conf options, e.g. `{ name: 'ndots', value: '2' }`.
    * @default - none
    */
-  readonly options?: Array<{ readonly name: string; readonly value?: string }>;
+  readonly options?: DnsConfigOption[];
 }
 
 /** An `/etc/hosts` entry of build pods. */

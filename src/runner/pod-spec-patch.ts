@@ -10,6 +10,24 @@ import { podSecurityViolations } from './pod-security';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mergePatch: { apply(target: unknown, patch: unknown): unknown } = require('json-merge-patch');
 
+/** One RFC 6902 JSON patch operation; paths are JSON pointers within the pod spec. */
+export interface JsonPatchOperation {
+  /** The operation. */
+  readonly op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  /** Where, e.g. `/containers/0/securityContext/readOnlyRootFilesystem`. */
+  readonly path: string;
+  /**
+   * The value, for `add`, `replace` and `test`.
+   * @default - none
+   */
+  readonly value?: unknown;
+  /**
+   * The source path, for `move` and `copy`.
+   * @default - none
+   */
+  readonly from?: string;
+}
+
 /**
  * A patch of the build pod spec (`[[runners.kubernetes.pod_spec]]`), applied by the executor to
  * the pod spec it made, in order. The library applies it to its model of the build pod at synth
@@ -28,7 +46,7 @@ export interface PodSpecPatch {
    */
   readonly patchType: 'json' | 'merge' | 'strategic';
   /** The patch: a list of operations for `json`, an object otherwise. Paths are within the pod spec (`/containers/0/…`). */
-  readonly patch: Record<string, unknown> | Operation[];
+  readonly patch: Record<string, unknown> | JsonPatchOperation[];
 }
 
 /** The flag without which the executor ignores `pod_spec`. */

@@ -431,6 +431,7 @@ export class Runner extends Construct {
       helper_container_security_context: resolveContainerSecurityContext(this, 'helperContainerSecurityContext', o.helperContainerSecurityContext, privileged),
       service_container_security_context: resolveContainerSecurityContext(this, 'serviceContainerSecurityContext', o.serviceContainerSecurityContext, privileged),
       pod_security_context: resolvePodSecurityContext(this, 'podSecurityContext', o.podSecurityContext),
+      pod_termination_grace_period_seconds: o.podTerminationGracePeriod === undefined ? undefined : v.seconds(this, 'podTerminationGracePeriod', o.podTerminationGracePeriod, 1),
       cap_add: capabilityList(this, 'capAdd', o.capAdd, true, privileged),
       cap_drop: capabilityList(this, 'capDrop', o.capDrop, false, privileged),
       affinity: adv.affinity(this, 'affinity', o.affinity),

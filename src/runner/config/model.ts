@@ -222,16 +222,49 @@ export interface PodSecurityContextToml {
 /** `[runners.kubernetes.affinity]`. */
 export interface AffinityToml {
   /** `[runners.kubernetes.affinity.node_affinity]`. */
-  node_affinity?: {
-    /** Hard node requirements. */
-    required_during_scheduling_ignored_during_execution?: { node_selector_terms: NodeSelectorTermToml[] };
-    /** Soft node preferences. */
-    preferred_during_scheduling_ignored_during_execution?: Array<{ weight: number; preference: NodeSelectorTermToml }>;
-  };
+  node_affinity?: NodeAffinityToml;
   /** `[runners.kubernetes.affinity.pod_affinity]`. */
   pod_affinity?: PodAffinityToml;
   /** `[runners.kubernetes.affinity.pod_anti_affinity]`. */
   pod_anti_affinity?: PodAffinityToml;
+}
+
+/** `[runners.kubernetes.affinity.node_affinity]`. */
+export interface NodeAffinityToml {
+  /** Hard node requirements. */
+  required_during_scheduling_ignored_during_execution?: NodeSelectorToml;
+  /** Soft node preferences. */
+  preferred_during_scheduling_ignored_during_execution?: PreferredSchedulingTermToml[];
+}
+
+/** Node selector terms, one of which must hold. */
+export interface NodeSelectorToml {
+  /** The terms. */
+  node_selector_terms: NodeSelectorTermToml[];
+}
+
+/** A weighted node preference. */
+export interface PreferredSchedulingTermToml {
+  /** Weight, 1-100. */
+  weight: number;
+  /** The preferred nodes. */
+  preference: NodeSelectorTermToml;
+}
+
+/** A weighted pod affinity term. */
+export interface WeightedPodAffinityTermToml {
+  /** Weight, 1-100. */
+  weight: number;
+  /** The term. */
+  pod_affinity_term: PodAffinityTermToml;
+}
+
+/** A resolv.conf option. */
+export interface DnsConfigOptionToml {
+  /** Option name. */
+  name: string;
+  /** Option value. */
+  value?: string;
 }
 
 /** A node selector term. */
@@ -257,7 +290,7 @@ export interface PodAffinityToml {
   /** Hard rules. */
   required_during_scheduling_ignored_during_execution?: PodAffinityTermToml[];
   /** Soft rules. */
-  preferred_during_scheduling_ignored_during_execution?: Array<{ weight: number; pod_affinity_term: PodAffinityTermToml }>;
+  preferred_during_scheduling_ignored_during_execution?: WeightedPodAffinityTermToml[];
 }
 
 /** A pod affinity term. */
@@ -285,7 +318,7 @@ export interface DnsConfigToml {
   /** Name server IP addresses. */
   nameservers?: string[];
   /** resolv.conf options. */
-  options?: Array<{ name: string; value?: string }>;
+  options?: DnsConfigOptionToml[];
   /** Search domains. */
   searches?: string[];
 }
