@@ -257,6 +257,11 @@ describe('job override guard rails', () => {
     expect(msg).toContain('would let a job move this runner\'s privileged build pods off node pool');
   });
 
+  test('GIVEN a pod label pattern matching the library\'s cache label THEN synth fails with the label', () => {
+    const msg = runnerError({ jobOverrides: { podLabels: '^[a-z0-9./-]+=[a-z0-9-]+$' } });
+    expect(msg).toContain('invalid jobOverrides.podLabels "^[a-z0-9./-]+=[a-z0-9-]+$": would let a job set the library\'s label job.runner.gitlab.com/pod');
+  });
+
   test.each([
     ['(?=x)', 'uses "(?="'],
     ['(?i)team', 'uses "(?i)"'],

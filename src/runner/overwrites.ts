@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
+import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY } from '../common/labels';
 import { Resources } from '../common/resources';
 import { quantityValue } from '../common/validate';
 import * as v from '../common/validate';
@@ -136,6 +137,17 @@ export function resolveOverwrites(
     pod_labels_overwrite_allowed: overwritePattern(scope, 'jobOverrides.podLabels', o.podLabels),
     pod_annotations_overwrite_allowed: overwritePattern(scope, 'jobOverrides.podAnnotations', o.podAnnotations),
   };
+  // The labels NetworkPolicies admit build pods by are the library's: a job setting them could
+  // reach a cache its runner does not use.
+  const labelPattern = keys.pod_labels_overwrite_allowed;
+  if (labelPattern !== undefined) {
+    const example = [BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY].flatMap((k) => [`${k}=x`, `${k}=gitlab-runner-cache`])
+      .find((label) => new RegExp(labelPattern).test(label));
+    if (example !== undefined) {
+      invalid(scope, 'jobOverrides.podLabels', labelPattern,
+        `would let a job set the library's label ${example.split('=')[0]}, which NetworkPolicies admit build pods by (e.g. KUBERNETES_POD_LABELS_1=${JSON.stringify(example)}); anchor the pattern (^…$) to the labels jobs may set`);
+    }
+  }
   const maxima = [
     ['maxBuildResources', '', o.maxBuildResources, configured.build],
     ['maxHelperResources', 'helper_', o.maxHelperResources, configured.helper],
