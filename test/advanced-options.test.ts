@@ -168,6 +168,8 @@ describe('the build pod model', () => {
       ['svc-0', { add: ['NET_BIND_SERVICE'], drop: ['ALL'] }],
     ]);
     expect(spec.volumes.map((v: any) => v.name)).toEqual(['repo', 'datasets', 'ci-scripts', 'secrets-store']);
+    // The executor's order, which JSON patch paths index into.
+    expect([spec.initContainers.map((c: any) => c.name), spec.containers.map((c: any) => c.name)]).toEqual([['init-permissions'], ['build', 'helper', 'svc-0']]);
     expect(podSecurityViolations(spec, 'baseline')).toEqual([]);
   });
 

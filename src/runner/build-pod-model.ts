@@ -1,8 +1,8 @@
 import { ContainerSecurityContextToml, KubernetesExecutorToml } from './config/model';
 
 // The build pod spec as gitlab-runner's Kubernetes executor (v18.9.0) makes it from
-// `[runners.kubernetes]`, far enough to check it: the build and helper containers and one service
-// container with their security contexts, the volumes, scheduling, DNS and the pod security
+// `[runners.kubernetes]`, far enough to check it: the init-permissions, build and helper
+// containers and one service container, in the executor's order, with their security contexts, the volumes, scheduling, DNS and the pod security
 // context. Images, commands, probes and resources are left out: no check reads them. pod_spec
 // patches apply to this spec, as the executor applies them to its own.
 
@@ -27,6 +27,7 @@ export function modelBuildPodSpec(k: KubernetesExecutorToml): Record<string, any
   return prune({
     serviceAccountName: k.service_account,
     automountServiceAccountToken: k.automount_service_account_token,
+    restartPolicy: 'Never',
     nodeSelector: k.node_selector,
     tolerations: Object.entries(k.node_tolerations ?? {}).map(([keyValue, effect]) => {
       // Split at the first "=", as the executor does.
@@ -54,6 +55,9 @@ export function modelBuildPodSpec(k: KubernetesExecutorToml): Record<string, any
       ...(volumes.empty_dir ?? []).map((x) => ({ name: x.name, emptyDir: { medium: x.medium || undefined, sizeLimit: x.size_limit } })),
       ...(volumes.csi ?? []).map((x) => ({ name: x.name, csi: { driver: x.driver, fsType: x.fs_type, readOnly: x.read_only, volumeAttributes: x.volume_attributes } })),
     ],
+    // The executor's default (non-legacy) execution strategy adds this init container.
+    initContainers: [container('init-permissions', undefined)],
+    imagePullSecrets: k.image_pull_secrets?.map((name) => ({ name })),
     containers: [
       container('build', k.build_container_security_context),
       container('helper', k.helper_container_security_context),
