@@ -296,6 +296,8 @@ describe('bad input', () => {
     ['a host alias without names', { hostAliases: [{ ip: '10.0.0.1', hostnames: [] }] }, 'invalid hostAliases[0].hostnames []'],
     ['a bad pvc name', { volumes: { pvc: [{ claimName: 'Data', mountPath: '/data' }] } }, 'invalid volumes.pvc[0].claimName "Data"'],
     ['a csi volume on /builds', { volumes: { csi: [{ name: 'c', mountPath: '/builds', driver: 'd.example.com' }] } }, 'volumes.csi[0].mountPath'],
+    ['csi attributes not a map', { volumes: { csi: [{ name: 'c', mountPath: '/c', driver: 'd.example.com', volumeAttributes: 'x' as any }] } }, 'invalid volumes.csi[0].volumeAttributes "x": must be a map of strings'],
+    ['configMap items not a map', { volumes: { configMap: [{ configMapName: 'c', mountPath: '/c', items: ['a'] as any }] } }, 'invalid volumes.configMap[0].items ["a"]: must be a map of strings'],
     ['volumes not lists', { volumes: { pvc: {} as any } }, 'invalid volumes.pvc {}: must be a list of volumes'],
     ['a max below the runner\'s own value', { jobOverrides: { maxBuildResources: { memory: { limit: '1Gi' } } } }, 'invalid jobOverrides.maxBuildResources.memory.limit "1Gi": must be at least the runner\'s own memory limit "2Gi"'],
     ['a bad max quantity', { jobOverrides: { maxHelperResources: { cpu: { limit: '1 core' } } } }, 'invalid jobOverrides.maxHelperResources.cpu.limit "1 core"'],

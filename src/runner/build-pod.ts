@@ -365,6 +365,9 @@ function resolveMoreVolumes(
     if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
     return e;
   };
+  const map = (field: string, m: unknown, example: string) => {
+    if (m !== undefined && (m === null || typeof m !== 'object' || Array.isArray(m))) invalid(scope, field, m, `must be a map of strings, e.g. ${example}`);
+  };
   const subPath = (field: string, p: string | undefined) => (p === undefined ? {} : { sub_path: v.relativePath(scope, `${field}.subPath`, p) });
   const readOnly = (field: string, r: boolean | undefined, dflt: boolean) => {
     const ro = r === undefined ? dflt : v.boolean(scope, `${field}.readOnly`, r);
@@ -376,6 +379,7 @@ function resolveMoreVolumes(
     const name = v.dnsSubdomain(scope, `${field}.configMapName`, c.configMapName);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, c.mountPath);
     claim(field, 'configMapName', name, mountPath);
+    map(`${field}.items`, c.items, '{ "setup.sh": "setup.sh" }');
     const items = Object.entries(c.items ?? {}).map(([key, file]) =>
       [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
     return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
@@ -394,6 +398,7 @@ function resolveMoreVolumes(
     const name = v.dnsLabel(scope, `${field}.name`, c.name);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, c.mountPath);
     claim(field, 'name', name, mountPath);
+    map(`${field}.volumeAttributes`, c.volumeAttributes, '{ secretProviderClass: "ci" }');
     const attributes = Object.entries(c.volumeAttributes ?? {}).map(([k, val]) => {
       v.nonEmptyString(scope, `${field}.volumeAttributes key`, k, 'secretProviderClass');
       if (typeof val !== 'string') invalid(scope, `${field}.volumeAttributes["${k}"]`, val, 'must be a string');
