@@ -287,6 +287,7 @@ describe('bad input', () => {
     ['a token in a script', { preBuildScript: 'export T=glpat-abcdefghijklmnop' }, 'looks like a GitLab token'],
     ['an empty script', { postBuildScript: ' ' }, 'invalid postBuildScript " "'],
     ['In without values', { affinity: { nodeAffinity: { required: [{ matchExpressions: [{ key: 'a', operator: 'In' }] }] } } }, 'invalid affinity.nodeAffinity.required[0].matchExpressions[0].values (missing)'],
+    ['matchLabels not a map', { affinity: { podAffinity: { required: [{ topologyKey: 'zone', labelSelector: { matchLabels: 'team=a' as any } }] } } }, 'invalid affinity.podAffinity.required[0].labelSelector.matchLabels "team=a": must be an object of label keys to values'],
     ['a weight above 100', { affinity: { podAffinity: { preferred: [{ weight: 101, podAffinityTerm: { topologyKey: 'zone' } }] } } }, 'invalid affinity.podAffinity.preferred[0].weight 101'],
     ['an empty node term', { affinity: { nodeAffinity: { required: [{}] } } }, 'invalid affinity.nodeAffinity.required[0] {}'],
     ['dnsPolicy None without servers', { dnsPolicy: 'None' }, 'invalid dnsPolicy "None"'],

@@ -327,6 +327,7 @@ function nodeTerm(scope: IConstruct, field: string, t: NodeSelectorTerm): NodeSe
 function labelSelector(scope: IConstruct, field: string, s: LabelSelector | undefined): LabelSelectorToml | undefined {
   if (s === undefined) return undefined;
   object(scope, field, s, '{ matchLabels?, matchExpressions? }');
+  if (s.matchLabels !== undefined) object(scope, `${field}.matchLabels`, s.matchLabels, 'of label keys to values, e.g. { team: "a" }');
   const labels = v.labels(scope, `${field}.matchLabels`, s.matchLabels);
   const expr = list(scope, `${field}.matchExpressions`, s.matchExpressions, '{ key, operator, values? }')
     .map((r, i) => requirement(scope, `${field}.matchExpressions[${i}]`, r, ['In', 'NotIn', 'Exists', 'DoesNotExist'], false));
