@@ -148,6 +148,22 @@ describe('advanced runner options', () => {
     expect(objects.filter((o) => (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && JSON.stringify(o.subjects).includes('deployer'))).toEqual([]);
   });
 
+  test('GIVEN two runners of one build namespace allowing one job service account THEN it is emitted once', () => {
+    const chart = Testing.chart();
+    const m = new GitLabRunnerManager(chart, 'manager', { gitlabUrl: 'https://gitlab.example.com' });
+    for (const name of ['a', 'b']) m.addRunner(name, { token: { secretName: `token-${name}` }, jobOverrides: { serviceAccounts: [{ name: 'deployer' }] } });
+    expect((Testing.synth(chart) as K8sObject[]).filter((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'deployer')).toHaveLength(1);
+  });
+
+  test('GIVEN two runners describing one job service account differently THEN synth fails', () => {
+    const msg = errorOf((chart) => {
+      const m = new GitLabRunnerManager(chart, 'manager', { gitlabUrl: 'https://gitlab.example.com' });
+      m.addRunner('a', { token: { secretName: 'token-a' }, jobOverrides: { serviceAccounts: [{ name: 'deployer' }] } });
+      m.addRunner('b', { token: { secretName: 'token-b' }, jobOverrides: { serviceAccounts: [{ name: 'deployer', annotations: { 'a.example.com/x': 'y' } }] } });
+    });
+    expect(msg).toContain('manager/b: invalid jobOverrides.serviceAccounts "deployer": is also a job service account of test/manager/a');
+  });
+
   test('THEN an unset option is absent from config.toml', () => {
     const { objects: plain } = stack({});
     const entry = (parse(find(plain, 'ConfigMap', 'gitlab-runner').data['config.template.toml']) as any).runners[0];

@@ -1,16 +1,16 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
 import type { IRunnerCache } from '../cache/runner-cache';
 import { claim, claimsOf } from '../common/app-claims';
 import { invalid, validationMessage } from '../common/errors';
+import { standardLabels } from '../common/labels';
 import { Resources, resolveResources } from '../common/resources';
 import { requireDistinctNamespaces, requirePollIntervalBelowTimeout } from '../common/rules';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
 import type { TaintedNodePool } from '../nodepool/node-pool';
-import * as k8s from '../../imports/k8s';
-import { standardLabels } from '../common/labels';
 import * as adv from './advanced-options';
 import { AdvancedRunnerOptions } from './advanced-options';
 import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
