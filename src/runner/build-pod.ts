@@ -409,7 +409,7 @@ function resolveMoreVolumes(
       mount_path: mountPath,
       ...subPath(field, c.subPath),
       driver: v.dnsSubdomain(scope, `${field}.driver`, c.driver),
-      ...(c.fsType === undefined ? {} : { fs_type: v.oneOf(scope, `${field}.fsType`, c.fsType, ['ext4', 'xfs', 'btrfs', 'ntfs'] as const) }),
+      ...(c.fsType === undefined ? {} : { fs_type: fsType(scope, `${field}.fsType`, c.fsType) }),
       ...readOnly(field, c.readOnly, false),
       ...(attributes.length ? { volume_attributes: Object.fromEntries(attributes) } : {}),
     };
@@ -432,6 +432,12 @@ function resolveMoreVolumes(
     ...(csi.length ? { csi } : {}),
     ...(hostPath.length ? { host_path: hostPath } : {}),
   };
+}
+
+/** A filesystem type name (`ext4`, `xfs`, …); the driver decides which it supports. */
+function fsType(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !/^[a-z0-9]{1,32}$/.test(value)) invalid(scope, field, value, 'must be a filesystem type name of lowercase letters and digits, e.g. "ext4"');
+  return value;
 }
 
 function emptyDirToml(e: EmptyDirBuildVolume) {
