@@ -16,6 +16,13 @@ export * from './runner/gitlab-runner-manager';
 export type { CaBundle } from './runner/ca-bundle';
 export type { ProxyOptions } from './runner/proxy';
 export * from './runner/build-pod';
+export type {
+  AdvancedRunnerOptions, BuildPodAffinity, BuildPodDnsConfig, DnsConfigOption, DnsPolicy, HostAlias, LabelSelector, LabelSelectorRequirement,
+  NodeAffinity, NodeSelectorRequirement, NodeSelectorTerm, PodAffinity, PodAffinityTerm, PreferredSchedulingTerm, WeightedPodAffinityTerm,
+} from './runner/advanced-options';
+export type { JobOverrides, JobServiceAccount } from './runner/overwrites';
+export type { JsonPatchOperation, PodSpecPatch } from './runner/pod-spec-patch';
+export type { Capabilities, ContainerSecurityContext, PodSecurityContext } from './runner/security-context';
 export * from './runner/profiles';
 export * from './nodepool/node-pool';
 export * from './nodepool/karpenter-node-pool';

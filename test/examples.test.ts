@@ -4,6 +4,7 @@ import { App } from 'cdk8s';
 import * as dindKarpenter from '../examples/dind-karpenter/main';
 import * as gke from '../examples/gke/main';
 import * as minimal from '../examples/minimal/main';
+import * as powerUser from '../examples/power-user/main';
 import { Values } from '../src';
 import { readManifests, validateManifests } from '../src/validation';
 import { tmpdir, readTree } from './helpers';
@@ -17,6 +18,7 @@ const examples: Record<string, { build: (app: App) => unknown; synth: (outdir: s
   'minimal': minimal,
   'dind-karpenter': dindKarpenter,
   'gke': gke,
+  'power-user': powerUser,
 };
 
 test('every folder of examples/ with a main.ts is tested here', () => {

@@ -4,6 +4,7 @@ import * as v from '../common/validate';
 import type { INodePlacement } from '../common/placement';
 import type { TolerationSpec } from '../common/tolerations';
 import { ContainerSecurityContextToml, KubernetesVolumesToml } from './config/model';
+import { ContainerSecurityContext, resolveContainerSecurityContext } from './security-context';
 
 /** An emptyDir volume mounted into every container of a build pod. */
 export interface EmptyDirBuildVolume {
@@ -36,16 +37,107 @@ export interface SecretBuildVolume {
   readonly items?: Record<string, string>;
 }
 
+/** A ConfigMap of the build namespace mounted read-only into every container of a build pod. */
+export interface ConfigMapBuildVolume {
+  /** Name of the ConfigMap, in the runner's build namespace; also the volume's name. */
+  readonly configMapName: string;
+  /** The directory the ConfigMap's files appear in. */
+  readonly mountPath: string;
+  /**
+   * Which keys to mount, and as which file names (`{ key: fileName }`).
+   * @default - every key, as a file named after it
+   */
+  readonly items?: Record<string, string>;
+}
+
+/** A PersistentVolumeClaim of the build namespace mounted into every container of a build pod. */
+export interface PvcBuildVolume {
+  /** Name of the claim, in the runner's build namespace; also the volume's name. */
+  readonly claimName: string;
+  /** Where the containers see it. */
+  readonly mountPath: string;
+  /**
+   * A directory of the volume to mount instead of its root.
+   * @default - the volume's root
+   */
+  readonly subPath?: string;
+  /**
+   * Mount read-only: a claim shared by concurrent jobs is usually a read-only dataset.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** An inline (ephemeral) CSI volume mounted into every container of a build pod. */
+export interface CsiBuildVolume {
+  /** Volume name, unique in the build pod. */
+  readonly name: string;
+  /** Where the containers see it. */
+  readonly mountPath: string;
+  /** CSI driver, e.g. `secrets-store.csi.k8s.io`. */
+  readonly driver: string;
+  /**
+   * Filesystem type.
+   * @default - the driver's default
+   */
+  readonly fsType?: string;
+  /**
+   * Driver-specific attributes, e.g. `{ secretProviderClass: 'ci-secrets' }`.
+   * @default - none
+   */
+  readonly volumeAttributes?: Record<string, string>;
+  /**
+   * A directory of the volume to mount instead of its root.
+   * @default - the volume's root
+   */
+  readonly subPath?: string;
+  /**
+   * Mount read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/**
+ * A directory of the node mounted into every container of a build pod. Pod Security "baseline"
+ * forbids hostPath volumes, so only privileged runners (whose build namespace enforces
+ * "privileged") may use one; it gives jobs the node's files.
+ */
+export interface HostPathBuildVolume {
+  /** Volume name, unique in the build pod. */
+  readonly name: string;
+  /** Where the containers see it. */
+  readonly mountPath: string;
+  /** The node's directory, an absolute path. */
+  readonly hostPath: string;
+  /**
+   * Mount read-only.
+   * @default true
+   */
+  readonly readOnly?: boolean;
+}
+
 /** Volumes of build pods (`[[runners.kubernetes.volumes.*]]`). */
 export interface BuildVolumes {
   /** @default - none */
   readonly emptyDir?: EmptyDirBuildVolume[];
   /** @default - none */
   readonly secret?: SecretBuildVolume[];
+  /** @default - none */
+  readonly configMap?: ConfigMapBuildVolume[];
+  /** @default - none */
+  readonly pvc?: PvcBuildVolume[];
+  /** @default - none */
+  readonly csi?: CsiBuildVolume[];
+  /**
+   * Node directories; privileged runners only (Pod Security "baseline" forbids them).
+   * @default - none
+   */
+  readonly hostPath?: HostPathBuildVolume[];
 }
 
 /** Overrides for the build container's security context (`build_container_security_context`). */
-export interface BuildContainerSecurityContext {
+export interface BuildContainerSecurityContext extends ContainerSecurityContext {
   /** @default - the image's user */
   readonly runAsUser?: number;
   /** @default - the image's group */
@@ -161,8 +253,8 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
     nodePools: [...new Set(pools)],
     nodeSelector: poolSelector,
     tolerations: pool ? [{ key: pool.taint.key, value: pool.taint.value, effect: pool.taint.effect }] : [],
-    volumes: resolveVolumes(scope, o.volumes, builtIns.get(o)),
-    buildContainerSecurityContext: resolveSecurityContext(scope, o.buildContainerSecurityContext),
+    volumes: resolveVolumes(scope, o.volumes, privileged, builtIns.get(o)),
+    buildContainerSecurityContext: resolveContainerSecurityContext(scope, 'buildContainerSecurityContext', o.buildContainerSecurityContext, privileged),
   };
 }
 
@@ -206,9 +298,13 @@ export function withBuiltInVolumes<T extends BuildPodOptions>(options: T, volume
 /** The executor mounts the build directory (`builds_dir`) at this path in every build pod. */
 const EXECUTOR_MOUNTS: v.MountClaim[] = [{ owner: 'the executor\'s build directory (builds_dir)', mountPath: '/builds' }];
 
-function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, builtIn: BuiltInVolumes = {}): KubernetesVolumesToml | undefined {
+function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, privileged: boolean, builtIn: BuiltInVolumes = {}): KubernetesVolumesToml | undefined {
   if (volumes !== undefined && (volumes === null || typeof volumes !== 'object')) {
-    invalid(scope, 'volumes', volumes, 'must be { emptyDir?: [...], secret?: [...] }');
+    invalid(scope, 'volumes', volumes, 'must be { emptyDir?, secret?, configMap?, pvc?, csi?, hostPath? }, each a list');
+  }
+  for (const kind of ['emptyDir', 'secret', 'configMap', 'pvc', 'csi', 'hostPath'] as const) {
+    const list = volumes?.[kind];
+    if (list !== undefined && !Array.isArray(list)) invalid(scope, `volumes.${kind}`, list, 'must be a list of volumes');
   }
   const names = new Map<string, string>();
   const mounts: v.MountClaim[] = [...EXECUTOR_MOUNTS];
@@ -249,11 +345,100 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, bu
       [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
     return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
   });
+  const more = resolveMoreVolumes(scope, volumes, privileged, claim);
   v.distinctMounts(scope, mounts);
   const emptyDir = [...(builtIn.emptyDir ?? []).map(emptyDirToml), ...userEmptyDir];
   const secret = [...(builtIn.secret ?? []).map(secretToml), ...userSecret];
-  if (!emptyDir.length && !secret.length) return undefined;
-  return { ...(emptyDir.length ? { empty_dir: emptyDir } : {}), ...(secret.length ? { secret } : {}) };
+  const out: KubernetesVolumesToml = {
+    ...(emptyDir.length ? { empty_dir: emptyDir } : {}),
+    ...(secret.length ? { secret } : {}),
+    ...more,
+  };
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** configMap, pvc, csi and hostPath volumes, validated; `claim` reserves each name and mount path. */
+function resolveMoreVolumes(
+  scope: IConstruct, volumes: BuildVolumes | undefined, privileged: boolean,
+  claim: (field: string, nameField: string, name: string, mountPath: string) => void,
+): Partial<KubernetesVolumesToml> {
+  const entry = <T>(kind: string, i: number, e: T): T => {
+    if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    return e;
+  };
+  const map = (field: string, m: unknown, example: string) => {
+    if (m !== undefined && (m === null || typeof m !== 'object' || Array.isArray(m))) invalid(scope, field, m, `must be a map of strings, e.g. ${example}`);
+  };
+  const subPath = (field: string, p: string | undefined) => (p === undefined ? {} : { sub_path: v.relativePath(scope, `${field}.subPath`, p) });
+  const readOnly = (field: string, r: boolean | undefined, dflt: boolean) => {
+    const ro = r === undefined ? dflt : v.boolean(scope, `${field}.readOnly`, r);
+    return ro ? { read_only: true } : {};
+  };
+  const configMap = (volumes?.configMap ?? []).map((c, i) => {
+    entry('configMap', i, c);
+    const field = `volumes.configMap[${i}]`;
+    const name = v.dnsSubdomain(scope, `${field}.configMapName`, c.configMapName);
+    const mountPath = v.absolutePath(scope, `${field}.mountPath`, c.mountPath);
+    claim(field, 'configMapName', name, mountPath);
+    map(`${field}.items`, c.items, '{ "setup.sh": "setup.sh" }');
+    const items = Object.entries(c.items ?? {}).map(([key, file]) =>
+      [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
+    return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
+  });
+  const pvc = (volumes?.pvc ?? []).map((c, i) => {
+    entry('pvc', i, c);
+    const field = `volumes.pvc[${i}]`;
+    const name = v.dnsSubdomain(scope, `${field}.claimName`, c.claimName);
+    const mountPath = v.absolutePath(scope, `${field}.mountPath`, c.mountPath);
+    claim(field, 'claimName', name, mountPath);
+    return { name, mount_path: mountPath, ...subPath(field, c.subPath), ...readOnly(field, c.readOnly, false) };
+  });
+  const csi = (volumes?.csi ?? []).map((c, i) => {
+    entry('csi', i, c);
+    const field = `volumes.csi[${i}]`;
+    const name = v.dnsLabel(scope, `${field}.name`, c.name);
+    const mountPath = v.absolutePath(scope, `${field}.mountPath`, c.mountPath);
+    claim(field, 'name', name, mountPath);
+    map(`${field}.volumeAttributes`, c.volumeAttributes, '{ secretProviderClass: "ci" }');
+    const attributes = Object.entries(c.volumeAttributes ?? {}).map(([k, val]) => {
+      v.nonEmptyString(scope, `${field}.volumeAttributes key`, k, 'secretProviderClass');
+      if (typeof val !== 'string') invalid(scope, `${field}.volumeAttributes["${k}"]`, val, 'must be a string');
+      return [k, val];
+    });
+    return {
+      name,
+      mount_path: mountPath,
+      ...subPath(field, c.subPath),
+      driver: v.dnsSubdomain(scope, `${field}.driver`, c.driver),
+      ...(c.fsType === undefined ? {} : { fs_type: fsType(scope, `${field}.fsType`, c.fsType) }),
+      ...readOnly(field, c.readOnly, false),
+      ...(attributes.length ? { volume_attributes: Object.fromEntries(attributes) } : {}),
+    };
+  });
+  const hostPath = (volumes?.hostPath ?? []).map((h, i) => {
+    entry('hostPath', i, h);
+    const field = `volumes.hostPath[${i}]`;
+    if (!privileged) {
+      invalid(scope, field, h.hostPath,
+        'hostPath volumes give jobs the node\'s files and are forbidden by Pod Security "baseline", which unprivileged build namespaces enforce: use a pvc, csi or emptyDir volume, or a privileged runner (manager.addDindRunner) on its own tainted pool');
+    }
+    const name = v.dnsLabel(scope, `${field}.name`, h.name);
+    const mountPath = v.absolutePath(scope, `${field}.mountPath`, h.mountPath);
+    claim(field, 'name', name, mountPath);
+    return { name, mount_path: mountPath, host_path: v.absolutePath(scope, `${field}.hostPath`, h.hostPath), ...readOnly(field, h.readOnly, true) };
+  });
+  return {
+    ...(configMap.length ? { config_map: configMap } : {}),
+    ...(pvc.length ? { pvc } : {}),
+    ...(csi.length ? { csi } : {}),
+    ...(hostPath.length ? { host_path: hostPath } : {}),
+  };
+}
+
+/** A filesystem type name (`ext4`, `xfs`, …); the driver decides which it supports. */
+function fsType(scope: IConstruct, field: string, value: string): string {
+  if (typeof value !== 'string' || !/^[a-z0-9]{1,32}$/.test(value)) invalid(scope, field, value, 'must be a filesystem type name of lowercase letters and digits, e.g. "ext4"');
+  return value;
 }
 
 function emptyDirToml(e: EmptyDirBuildVolume) {
@@ -263,18 +448,4 @@ function emptyDirToml(e: EmptyDirBuildVolume) {
 function secretToml(s: SecretBuildVolume) {
   const items = Object.entries(s.items ?? {});
   return { name: s.secretName, mount_path: s.mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
-}
-
-function resolveSecurityContext(scope: IConstruct, sc: BuildContainerSecurityContext | undefined): ContainerSecurityContextToml | undefined {
-  if (!sc) return undefined;
-  const out: ContainerSecurityContextToml = {
-    run_as_user: sc.runAsUser === undefined ? undefined : v.integer(scope, 'buildContainerSecurityContext.runAsUser', sc.runAsUser, 0, 2147483647),
-    run_as_group: sc.runAsGroup === undefined ? undefined : v.integer(scope, 'buildContainerSecurityContext.runAsGroup', sc.runAsGroup, 0, 2147483647),
-    run_as_non_root: sc.runAsNonRoot,
-    allow_privilege_escalation: sc.allowPrivilegeEscalation,
-  };
-  if (sc.runAsNonRoot && sc.runAsUser === 0) {
-    invalid(scope, 'buildContainerSecurityContext.runAsUser', 0, 'must not be 0 (root) when runAsNonRoot is true');
-  }
-  return Object.values(out).some((x) => x !== undefined) ? out : undefined;
 }

@@ -1,19 +1,28 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s';
 import type { IRunnerCache } from '../cache/runner-cache';
-import { claim } from '../common/app-claims';
+import { claim, claimsOf } from '../common/app-claims';
 import { IBuildPodPlacer, INodePlacement, registerBuildPodPlacer } from '../common/placement';
 import { buildPodTolerations, PodToleration, TolerationSpec, tolerationsToml } from '../common/tolerations';
 import { invalid } from '../common/errors';
 import { crossConstructIsolation } from '../common/isolation';
+import { standardLabels } from '../common/labels';
 import { Resources, resolveResources } from '../common/resources';
 import { requireDistinctNamespaces, requirePollIntervalBelowTimeout } from '../common/rules';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
-import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
-import { KubernetesExecutorToml, RunnerEntryToml, SecretVolumeToml } from './config/model';
 import { mountsOverlap } from '../common/k8s-rules';
+import * as adv from './advanced-options';
+import { AdvancedRunnerOptions } from './advanced-options';
+import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
+import { modelBuildPodSpec } from './build-pod-model';
+import { KubernetesExecutorToml, RunnerEntryToml, SecretVolumeToml } from './config/model';
+import { JobServiceAccount, resolveOverwrites } from './overwrites';
+import { poolIsolationErrors } from './pool-guard';
+import { POD_SPEC_FEATURE_FLAG, requirePodSecurity, resolvePodSpecPatches } from './pod-spec-patch';
+import { capabilityList, resolveContainerSecurityContext, resolvePodSecurityContext } from './security-context';
 
 /** How a build pod tolerates a node taint. */
 export interface BuildPodToleration {
@@ -35,7 +44,7 @@ export interface BuildPodToleration {
 export type PullPolicy = 'never' | 'if-not-present' | 'always';
 
 /** Options of one runner (one `[[runners]]` entry) of a {@link GitLabRunnerManager}. */
-export interface RunnerOptions extends BuildPodOptions {
+export interface RunnerOptions extends BuildPodOptions, AdvancedRunnerOptions {
   /**
    * The runner authentication token (`glrt-…`), created in GitLab (Settings > CI/CD > Runners),
    * stored in a Secret in the manager's namespace. Never a literal string.
@@ -219,6 +228,8 @@ export class Runner extends Construct implements IBuildPodPlacer {
   private readonly entry: RunnerEntryToml;
   private readonly placement: RunnerPlacement;
   private cacheInUse?: IRunnerCache;
+  private jobServiceAccounts: JobServiceAccount[] = [];
+  private patchedPodSpec?: Record<string, any>;
 
   constructor(scope: Construct, name: string, options: RunnerOptions, placement: RunnerPlacement) {
     super(scope, name);
@@ -242,6 +253,36 @@ export class Runner extends Construct implements IBuildPodPlacer {
     claim(this, { kind: 'namespace', key: concrete(this.buildNamespace), use: this.privileged ? 'privileged-build' : 'build', parent: manager, value: this.buildNamespace, field: 'buildNamespace' });
     claim(this, { kind: 'token', key: this.tokenSlot(), use: this.privileged ? 'privileged' : 'unprivileged', parent: manager, value: this.tokenValue(), field: 'token' });
     this.node.addValidation({ validate: () => this.isolation(manager) });
+    this.node.addValidation({ validate: () => poolIsolationErrors(this, this.entry.kubernetes, this.nodePools, this.patchedPodSpec) });
+    this.addJobServiceAccounts();
+  }
+
+  /**
+   * The service accounts jobs may pick (jobOverrides.serviceAccounts), in the build namespace,
+   * with no rights and no mounted token. Runners sharing a build namespace share an account of
+   * one name, which must then be described alike.
+   */
+  private addJobServiceAccounts(): void {
+    for (const sa of this.jobServiceAccounts) {
+      const key = `${concrete(this.buildNamespace)}/${sa.name}`;
+      const other = claimsOf(this, 'job-service-account', key)[0];
+      claim(this, { kind: 'job-service-account', key, use: JSON.stringify(sa.annotations) });
+      if (other) {
+        if (other.use !== JSON.stringify(sa.annotations)) {
+          invalid(this, 'jobOverrides.serviceAccounts', sa.name, `is also a job service account of ${other.owner.node.path} in ${this.buildNamespace}, with other annotations: one ServiceAccount has one set`);
+        }
+        continue;
+      }
+      new k8s.KubeServiceAccount(this, `JobServiceAccount-${sa.name}`, {
+        metadata: {
+          name: sa.name,
+          namespace: this.buildNamespace,
+          labels: standardLabels({ name: 'gitlab-runner', instance: this.runnerName, component: 'job-service-account' }),
+          annotations: v.nonEmptyMap(sa.annotations ?? {}),
+        },
+        automountServiceAccountToken: false,
+      });
+    }
   }
 
   /** The token Secret key, where the manager reads it: `namespace/secret/key`. */
@@ -365,6 +406,15 @@ export class Runner extends Construct implements IBuildPodPlacer {
       pod_spec: tolerations.pod_spec,
     };
 
+    const patches = this.advanced(o, kubernetes, { build, helper, service }, buildServiceAccount);
+    const featureFlags = this.featureFlags(o.featureFlags, tolerations.featureFlag);
+    if (patches) {
+      if (featureFlags[POD_SPEC_FEATURE_FLAG] === false) {
+        invalid(this, `featureFlags.${POD_SPEC_FEATURE_FLAG}`, false, 'must not be false with podSpecPatches: the executor ignores pod_spec without it');
+      }
+      featureFlags[POD_SPEC_FEATURE_FLAG] = true;
+    }
+
     return {
       name: this.runnerName,
       url: p.gitlabUrl,
@@ -372,10 +422,51 @@ export class Runner extends Construct implements IBuildPodPlacer {
       executor: 'kubernetes',
       limit: o.limit === undefined ? undefined : v.integer(this, 'limit', o.limit, 1),
       request_concurrency: o.requestConcurrency === undefined ? undefined : v.integer(this, 'requestConcurrency', o.requestConcurrency, 1),
+      output_limit: o.outputLimit === undefined ? undefined : v.integer(this, 'outputLimit', o.outputLimit, 1),
       environment: this.environment(o.environment),
-      feature_flags: v.nonEmptyMap(this.featureFlags(o.featureFlags, tolerations.featureFlag)),
+      pre_get_sources_script: adv.script(this, 'preGetSourcesScript', o.preGetSourcesScript),
+      pre_build_script: adv.script(this, 'preBuildScript', o.preBuildScript),
+      post_build_script: adv.script(this, 'postBuildScript', o.postBuildScript),
+      clone_url: adv.cloneUrl(this, 'cloneUrl', o.cloneUrl, concrete(p.gitlabUrl)),
+      feature_flags: v.nonEmptyMap(featureFlags),
       kubernetes,
     };
+  }
+
+  /**
+   * Adds the advanced options' keys to `kubernetes`, checks the build pod they make (and its
+   * patched form) against the build namespace's Pod Security level, and returns whether there
+   * are pod_spec patches.
+   */
+  private advanced(o: RunnerOptions, kubernetes: KubernetesExecutorToml, resources: Parameters<typeof resolveOverwrites>[2], buildServiceAccount: string): boolean {
+    const privileged = this.buildPod.privileged;
+    const overwrites = resolveOverwrites(this, o.jobOverrides, resources, buildServiceAccount);
+    this.jobServiceAccounts = overwrites.serviceAccounts;
+    const keys: Partial<KubernetesExecutorToml> = {
+      helper_container_security_context: resolveContainerSecurityContext(this, 'helperContainerSecurityContext', o.helperContainerSecurityContext, privileged),
+      service_container_security_context: resolveContainerSecurityContext(this, 'serviceContainerSecurityContext', o.serviceContainerSecurityContext, privileged),
+      pod_security_context: resolvePodSecurityContext(this, 'podSecurityContext', o.podSecurityContext),
+      pod_termination_grace_period_seconds: o.podTerminationGracePeriod === undefined ? undefined : v.seconds(this, 'podTerminationGracePeriod', o.podTerminationGracePeriod, 1),
+      cap_add: capabilityList(this, 'capAdd', o.capAdd, true, privileged),
+      cap_drop: capabilityList(this, 'capDrop', o.capDrop, false, privileged),
+      affinity: adv.affinity(this, 'affinity', o.affinity),
+      ...adv.dns(this, o.dnsPolicy, o.dnsConfig),
+      host_aliases: adv.hostAliases(this, o.hostAliases),
+      ...overwrites.keys,
+    };
+    for (const [k, val] of Object.entries(keys)) {
+      if (val !== undefined) (kubernetes as any)[k] = val;
+    }
+    const level = privileged ? 'privileged' : 'baseline';
+    const model = modelBuildPodSpec(kubernetes);
+    requirePodSecurity(this, model, level, false);
+    const patched = resolvePodSpecPatches(this, o.podSpecPatches, model);
+    if (!patched.toml) return false;
+    requirePodSecurity(this, patched.spec, level, true);
+    // After the library's own toleration patch (repeated taints), so the user's patches see its result.
+    kubernetes.pod_spec = [...kubernetes.pod_spec ?? [], ...patched.toml];
+    this.patchedPodSpec = patched.spec;
+    return true;
   }
 
   private tolerations(tolerations: BuildPodToleration[]): TolerationSpec[] {

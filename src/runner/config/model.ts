@@ -47,6 +47,8 @@ export interface RunnerEntryToml {
   pre_build_script?: string;
   /** Script run after the job script. */
   post_build_script?: string;
+  /** URL the helper clones from instead of GitLab's. */
+  clone_url?: string;
   /** Feature flags (`FF_…`). */
   feature_flags?: Record<string, boolean>;
   /** CA certificates (PEM file) the runner verifies GitLab's certificate with. */
@@ -141,21 +143,204 @@ export interface KubernetesExecutorToml {
   service_container_security_context?: ContainerSecurityContextToml;
   /** Volumes mounted into build pods. */
   volumes?: KubernetesVolumesToml;
-  /**
-   * `[[runners.kubernetes.pod_spec]]` patches, applied to the build pod's spec when the feature
-   * flag FF_USE_ADVANCED_POD_SPEC_CONFIGURATION is on.
-   */
-  pod_spec?: PodSpecToml[];
+  /** Security context of the build pod. */
+  pod_security_context?: PodSecurityContextToml;
+  /** Capabilities added to every container of the build pod. */
+  cap_add?: string[];
+  /** Capabilities dropped from every container of the build pod (NET_RAW is dropped by default). */
+  cap_drop?: string[];
+  /** Node and pod affinity of build pods. */
+  affinity?: AffinityToml;
+  /** `dnsPolicy` of build pods. */
+  dns_policy?: 'none' | 'default' | 'cluster-first' | 'cluster-first-with-host-net';
+  /** `dnsConfig` of build pods. */
+  dns_config?: DnsConfigToml;
+  /** `/etc/hosts` entries of build pods. */
+  host_aliases?: HostAliasToml[];
+  /** Patches applied to the build pod spec (with `FF_USE_ADVANCED_POD_SPEC_CONFIGURATION`). */
+  pod_spec?: PodSpecPatchToml[];
+  /** Regex a job's `KUBERNETES_SERVICE_ACCOUNT_OVERWRITE` must match. */
+  service_account_overwrite_allowed?: string;
+  /** Regex every `KUBERNETES_NODE_SELECTOR_*` value (`key=value`) must match. */
+  node_selector_overwrite_allowed?: string;
+  /** Regex every `KUBERNETES_NODE_TOLERATIONS_*` value (`key[=value][:effect]`) must match. */
+  node_tolerations_overwrite_allowed?: string;
+  /** Regex every `KUBERNETES_POD_LABELS_*` value (`key=value`) must match. */
+  pod_labels_overwrite_allowed?: string;
+  /** Regex every `KUBERNETES_POD_ANNOTATIONS_*` value (`key=value`) must match. */
+  pod_annotations_overwrite_allowed?: string;
+  /** Largest `KUBERNETES_CPU_REQUEST` a job may set. */
+  cpu_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_CPU_LIMIT` a job may set. */
+  cpu_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_MEMORY_REQUEST` a job may set. */
+  memory_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_MEMORY_LIMIT` a job may set. */
+  memory_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_EPHEMERAL_STORAGE_REQUEST` a job may set. */
+  ephemeral_storage_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_EPHEMERAL_STORAGE_LIMIT` a job may set. */
+  ephemeral_storage_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_CPU_REQUEST` a job may set. */
+  helper_cpu_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_CPU_LIMIT` a job may set. */
+  helper_cpu_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_MEMORY_REQUEST` a job may set. */
+  helper_memory_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_MEMORY_LIMIT` a job may set. */
+  helper_memory_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_EPHEMERAL_STORAGE_REQUEST` a job may set. */
+  helper_ephemeral_storage_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_HELPER_EPHEMERAL_STORAGE_LIMIT` a job may set. */
+  helper_ephemeral_storage_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_CPU_REQUEST` a job may set. */
+  service_cpu_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_CPU_LIMIT` a job may set. */
+  service_cpu_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_MEMORY_REQUEST` a job may set. */
+  service_memory_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_MEMORY_LIMIT` a job may set. */
+  service_memory_limit_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_EPHEMERAL_STORAGE_REQUEST` a job may set. */
+  service_ephemeral_storage_request_overwrite_max_allowed?: string;
+  /** Largest `KUBERNETES_SERVICE_EPHEMERAL_STORAGE_LIMIT` a job may set. */
+  service_ephemeral_storage_limit_overwrite_max_allowed?: string;
 }
 
-/** One `[[runners.kubernetes.pod_spec]]` patch. */
-export interface PodSpecToml {
+/** `[runners.kubernetes.pod_security_context]`. */
+export interface PodSecurityContextToml {
+  /** Group owning mounted volumes. */
+  fs_group?: number;
+  /** Group id. */
+  run_as_group?: number;
+  /** Refuse to run as uid 0. */
+  run_as_non_root?: boolean;
+  /** User id. */
+  run_as_user?: number;
+  /** Extra groups of the first process of every container. */
+  supplemental_groups?: number[];
+}
+
+/** `[runners.kubernetes.affinity]`. */
+export interface AffinityToml {
+  /** `[runners.kubernetes.affinity.node_affinity]`. */
+  node_affinity?: NodeAffinityToml;
+  /** `[runners.kubernetes.affinity.pod_affinity]`. */
+  pod_affinity?: PodAffinityToml;
+  /** `[runners.kubernetes.affinity.pod_anti_affinity]`. */
+  pod_anti_affinity?: PodAffinityToml;
+}
+
+/** `[runners.kubernetes.affinity.node_affinity]`. */
+export interface NodeAffinityToml {
+  /** Hard node requirements. */
+  required_during_scheduling_ignored_during_execution?: NodeSelectorToml;
+  /** Soft node preferences. */
+  preferred_during_scheduling_ignored_during_execution?: PreferredSchedulingTermToml[];
+}
+
+/** Node selector terms, one of which must hold. */
+export interface NodeSelectorToml {
+  /** The terms. */
+  node_selector_terms: NodeSelectorTermToml[];
+}
+
+/** A weighted node preference. */
+export interface PreferredSchedulingTermToml {
+  /** Weight, 1-100. */
+  weight: number;
+  /** The preferred nodes. */
+  preference: NodeSelectorTermToml;
+}
+
+/** A weighted pod affinity term. */
+export interface WeightedPodAffinityTermToml {
+  /** Weight, 1-100. */
+  weight: number;
+  /** The term. */
+  pod_affinity_term: PodAffinityTermToml;
+}
+
+/** A resolv.conf option. */
+export interface DnsConfigOptionToml {
+  /** Option name. */
+  name: string;
+  /** Option value. */
+  value?: string;
+}
+
+/** A node selector term. */
+export interface NodeSelectorTermToml {
+  /** Requirements on node labels. */
+  match_expressions?: SelectorRequirementToml[];
+  /** Requirements on node fields. */
+  match_fields?: SelectorRequirementToml[];
+}
+
+/** A selector requirement (`key`, `operator`, `values`). */
+export interface SelectorRequirementToml {
+  /** Label or field key. */
+  key: string;
+  /** `In`, `NotIn`, `Exists`, `DoesNotExist` (and `Gt`, `Lt` for nodes). */
+  operator: string;
+  /** Values. */
+  values?: string[];
+}
+
+/** Pod affinity or anti-affinity. */
+export interface PodAffinityToml {
+  /** Hard rules. */
+  required_during_scheduling_ignored_during_execution?: PodAffinityTermToml[];
+  /** Soft rules. */
+  preferred_during_scheduling_ignored_during_execution?: WeightedPodAffinityTermToml[];
+}
+
+/** A pod affinity term. */
+export interface PodAffinityTermToml {
+  /** Pods the term is about. */
+  label_selector?: LabelSelectorToml;
+  /** Namespaces of those pods. */
+  namespaces?: string[];
+  /** Node label whose value defines "the same place". */
+  topology_key: string;
+  /** Namespaces of those pods, by label. */
+  namespace_selector?: LabelSelectorToml;
+}
+
+/** A label selector. */
+export interface LabelSelectorToml {
+  /** Labels to match exactly. */
+  match_labels?: Record<string, string>;
+  /** Requirements on labels. */
+  match_expressions?: SelectorRequirementToml[];
+}
+
+/** `[runners.kubernetes.dns_config]`. */
+export interface DnsConfigToml {
+  /** Name server IP addresses. */
+  nameservers?: string[];
+  /** resolv.conf options. */
+  options?: DnsConfigOptionToml[];
+  /** Search domains. */
+  searches?: string[];
+}
+
+/** `[[runners.kubernetes.host_aliases]]`. */
+export interface HostAliasToml {
+  /** IP address. */
+  ip: string;
+  /** Host names resolving to it. */
+  hostnames: string[];
+}
+
+/** `[[runners.kubernetes.pod_spec]]`. */
+export interface PodSpecPatchToml {
   /** Name of the patch. */
   name: string;
-  /** `json` (RFC 6902), `merge` (RFC 7386) or `strategic`. */
-  patch_type: 'json' | 'merge' | 'strategic';
-  /** The patch, as JSON or YAML. */
+  /** The patch, as JSON. */
   patch: string;
+  /** How it applies. */
+  patch_type: 'strategic' | 'merge' | 'json';
 }
 
 /** `[runners.kubernetes.*_container_security_context]`. */
@@ -184,6 +369,54 @@ export interface KubernetesVolumesToml {
   secret?: SecretVolumeToml[];
   /** `[[…volumes.config_map]]`: ConfigMaps mounted as files. */
   config_map?: ConfigMapVolumeToml[];
+  /** `[[…volumes.pvc]]`: PersistentVolumeClaims. */
+  pvc?: PvcVolumeToml[];
+  /** `[[…volumes.csi]]`: inline CSI volumes. */
+  csi?: CsiVolumeToml[];
+  /** `[[…volumes.host_path]]`: directories of the node. */
+  host_path?: HostPathVolumeToml[];
+}
+
+/** `[[runners.kubernetes.volumes.pvc]]`. */
+export interface PvcVolumeToml {
+  /** Name of the claim, in the build namespace; also the volume's name. */
+  name: string;
+  /** Where it is mounted. */
+  mount_path: string;
+  /** Sub-path of the volume to mount. */
+  sub_path?: string;
+  /** Mount read-only. */
+  read_only?: boolean;
+}
+
+/** `[[runners.kubernetes.volumes.csi]]`. */
+export interface CsiVolumeToml {
+  /** Volume name. */
+  name: string;
+  /** Where it is mounted. */
+  mount_path: string;
+  /** Sub-path of the volume to mount. */
+  sub_path?: string;
+  /** CSI driver name. */
+  driver: string;
+  /** Filesystem type. */
+  fs_type?: string;
+  /** Mount read-only. */
+  read_only?: boolean;
+  /** Driver-specific attributes. */
+  volume_attributes?: Record<string, string>;
+}
+
+/** `[[runners.kubernetes.volumes.host_path]]`. */
+export interface HostPathVolumeToml {
+  /** Volume name. */
+  name: string;
+  /** Where it is mounted. */
+  mount_path: string;
+  /** Path on the node. */
+  host_path: string;
+  /** Mount read-only. */
+  read_only?: boolean;
 }
 
 /** `[runners.cache]`. */
@@ -281,3 +514,6 @@ export interface GcsCacheToml {
   /** Service-account private key. */
   PrivateKey?: string;
 }
+
+/** One `[[runners.kubernetes.pod_spec]]` patch (the name the toleration code uses). */
+export type PodSpecToml = PodSpecPatchToml;
