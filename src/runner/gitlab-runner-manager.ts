@@ -14,10 +14,12 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
+import { concrete, concreteDeep, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { RunnerConfigToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
+import { mergeRaw, RawConfig, rawConflicts, resolveRawConfig } from './config/raw-config';
+import { checkTable, RUNNER_KEYS_VERSION } from './config/runner-keys';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
 import { Runner, RunnerOptions } from './runner';
@@ -126,6 +128,14 @@ export interface GitLabRunnerManagerProps {
    * @default - `<namespace>/<name>`
    */
   readonly systemIdSeed?: string;
+  /**
+   * The escape hatch: config.toml keys no prop covers, merged into the global table, e.g.
+   * `{ connection_max_age: '15m' }`. Checked like a runner's `rawConfig`: keys gitlab-runner
+   * defines, of their TOML type, none a prop or the library sets. Same as
+   * {@link GitLabRunnerManager.addRawConfig}.
+   * @default - none
+   */
+  readonly rawConfig?: RawConfig;
 }
 
 /** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
@@ -213,6 +223,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
   private readonly resources: Resources;
+  private raw?: RawConfig;
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
@@ -310,6 +321,34 @@ export class GitLabRunnerManager extends Construct {
     // At synth, when every runner and cache has added its part of config.toml: one check of
     // every string that reaches it, whichever prop it came from.
     this.node.addValidation({ validate: () => this.refuseForeignMarkers() });
+    if (props.rawConfig !== undefined) this.mergeRawConfig('rawConfig', props.rawConfig);
+    this.node.addValidation({ validate: () => rawConflicts('rawConfig', this.global, this.raw) });
+    // Every key of the whole config.toml, the library's own included, is one gitlab-runner defines.
+    this.node.addValidation({ validate: () => this.unknownKeys() });
+  }
+
+  /**
+   * The escape hatch ({@link GitLabRunnerManagerProps.rawConfig}): merges config.toml keys no prop
+   * covers into the global table, checked against the keys gitlab-runner defines.
+   *
+   * @example
+   * manager.addRawConfig({ connection_max_age: '15m' });
+   */
+  public addRawConfig(raw: RawConfig): this {
+    return this.mergeRawConfig('addRawConfig()', raw);
+  }
+
+  private mergeRawConfig(field: string, raw: RawConfig): this {
+    const resolved = resolveRawConfig(this, field, '', raw);
+    const twice = rawConflicts(field, this.raw ?? {}, resolved)[0];
+    if (twice) invalid(this, field, raw, `sets a key an earlier rawConfig or addRawConfig() already set (${twice})`);
+    this.raw = mergeRaw(this.raw ?? {}, resolved);
+    return this;
+  }
+
+  private unknownKeys(): string[] {
+    return checkTable('', concreteDeep(this.toConfigModel())).map((p) =>
+      validationMessage(`config.toml key ${p.path.join('.')}`, p.value, `${p.message} (the library wrote it: please report this; gitlab-runner ${RUNNER_KEYS_VERSION} would ignore it)`));
   }
 
   /**
@@ -398,7 +437,7 @@ export class GitLabRunnerManager extends Construct {
 
   /** The complete config.toml model. */
   public toConfigModel(): RunnerConfigToml {
-    return { ...this.global, runners: this.runnerList.map((r) => r.toToml()) };
+    return { ...mergeRaw(this.global, this.raw), runners: this.runnerList.map((r) => r.toToml()) };
   }
 
   /**

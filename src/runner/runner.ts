@@ -11,6 +11,7 @@ import { concrete } from '../helm/values';
 import type { TaintedNodePool } from '../nodepool/node-pool';
 import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
 import { KubernetesExecutorToml, RunnerEntryToml } from './config/model';
+import { mergeRaw, RawConfig, rawConflicts, resolveRawConfig } from './config/raw-config';
 
 /** How a build pod tolerates a node taint. */
 export interface BuildPodToleration {
@@ -148,6 +149,16 @@ export interface RunnerOptions extends BuildPodOptions {
    * @default - none
    */
   readonly priorityClassName?: string;
+  /**
+   * The escape hatch: config.toml keys no prop covers, merged into this runner's `[[runners]]`
+   * table (sub-tables such as `kubernetes` included), e.g.
+   * `{ kubernetes: { scheduler_name: 'my-scheduler' } }`. Each key must be one gitlab-runner
+   * defines (a typo names the nearest key), each value of the key's TOML type; keys a prop or the
+   * library sets are refused. docs/runner-keys.md lists every key. Same as
+   * {@link Runner.addRawConfig}.
+   * @default - none
+   */
+  readonly rawConfig?: RawConfig;
 }
 
 /** Defaults of {@link RunnerOptions}, in one place. */
@@ -215,6 +226,7 @@ export class Runner extends Construct {
   private readonly entry: RunnerEntryToml;
   private readonly placement: RunnerPlacement;
   private cacheInUse?: IRunnerCache;
+  private raw?: RawConfig;
 
   constructor(scope: Construct, name: string, options: RunnerOptions, placement: RunnerPlacement) {
     super(scope, name);
@@ -237,6 +249,29 @@ export class Runner extends Construct {
     claim(this, { kind: 'namespace', key: concrete(this.buildNamespace), use: this.privileged ? 'privileged-build' : 'build', parent: manager });
     claim(this, { kind: 'token', key: this.tokenSlot(), use: this.privileged ? 'privileged' : 'unprivileged', parent: manager });
     this.node.addValidation({ validate: () => this.isolation(manager) });
+    if (options.rawConfig !== undefined) this.mergeRawConfig('rawConfig', options.rawConfig);
+    // At synth, after useCache(): a raw key the library's table also sets is a conflict.
+    this.node.addValidation({ validate: () => rawConflicts('rawConfig', this.entry, this.raw) });
+  }
+
+  /**
+   * The escape hatch ({@link RunnerOptions.rawConfig}): merges config.toml keys no prop covers
+   * into this runner's `[[runners]]` table. Checked against the keys gitlab-runner defines at the
+   * pinned version; keys a prop or the library sets are refused, as is a key an earlier call set.
+   *
+   * @example
+   * runner.addRawConfig({ kubernetes: { scheduler_name: 'my-scheduler', retry_limit: 10 } });
+   */
+  public addRawConfig(raw: RawConfig): this {
+    return this.mergeRawConfig('addRawConfig()', raw);
+  }
+
+  private mergeRawConfig(field: string, raw: RawConfig): this {
+    const resolved = resolveRawConfig(this, field, 'runners', raw);
+    const twice = rawConflicts(field, this.raw ?? {}, resolved)[0];
+    if (twice) invalid(this, field, raw, `sets a key an earlier rawConfig or addRawConfig() already set (${twice})`);
+    this.raw = mergeRaw(this.raw ?? {}, resolved);
+    return this;
   }
 
   /** The token Secret key, where the manager reads it: `namespace/secret/key`. */
@@ -312,7 +347,7 @@ export class Runner extends Construct {
 
   /** This runner's `[[runners]]` entry, as serialized into config.toml. */
   public toToml(): RunnerEntryToml {
-    return this.entry;
+    return mergeRaw(this.entry, this.raw);
   }
 
   private buildEntry(o: RunnerOptions, p: RunnerPlacement, buildServiceAccount: string): RunnerEntryToml {
