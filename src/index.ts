@@ -28,6 +28,7 @@ export * from './cache/bucket-provisioning-job';
 export * from './cache/minio-cache';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
+export * from './cache/azure-cache';
 export { Values } from './helm/values';
 export type { ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';

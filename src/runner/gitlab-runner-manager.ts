@@ -174,6 +174,9 @@ const CONFIG_DIR = '/etc/gitlab-runner';
 const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
 const SECRETS_DIR = '/run/secrets/gitlab-runner';
 const TEMPLATE_FILE = 'config.template.toml';
+// Secret files the runner process reads itself (a cache's key file), apart from the init
+// container's secrets.
+const SECRET_FILES_DIR = '/run/secrets/gitlab-runner-files';
 const RENDER_SCRIPT_FILE = 'render-config.sh';
 const NO_MARKER_SYNTAX = 'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job';
 const RENDER_SCRIPT = fs.readFileSync(path.join(__dirname, RENDER_SCRIPT_FILE), 'utf8');
@@ -220,6 +223,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly runnerList: Runner[] = [];
   private readonly buildNamespaceMap = new Map<string, BuildNamespace>();
   private readonly secretKeys = new Map<string, ResolvedSecretKey>();
+  private readonly secretFiles = new Map<string, ResolvedSecretKey>();
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
   private readonly resources: Resources;
@@ -371,6 +375,7 @@ export class GitLabRunnerManager extends Construct {
       defaultBuildNamespace: this.defaultBuildNamespace,
       useBuildNamespace: (r) => this.buildNamespace(r).buildServiceAccount,
       secretPlaceholder: (ref) => this.secretPlaceholder(ref),
+      secretFile: (ref) => this.secretFile(ref),
     }));
     this.runnerList.push(runner);
     return runner;
@@ -433,6 +438,16 @@ export class GitLabRunnerManager extends Construct {
     const slot = `${ref.secretName}/${ref.key}`;
     this.secretKeys.set(slot, ref);
     return secretPlaceholder(slot);
+  }
+
+  /**
+   * Mounts a Secret key read-only into the manager container (a file the runner reads itself,
+   * such as a GCS key file) and returns its path there.
+   */
+  public secretFile(ref: ResolvedSecretKey): string {
+    const slot = `${ref.secretName}/${ref.key}`;
+    this.secretFiles.set(slot, ref);
+    return `${SECRET_FILES_DIR}/${slot}`;
   }
 
   /** The complete config.toml model. */
@@ -512,6 +527,7 @@ export class GitLabRunnerManager extends Construct {
     // Sorted so the volume and the init container's arguments do not depend on call order.
     const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const secretNames = [...new Set(secrets.map(([, s]) => s.secretName))];
+    const files = [...this.secretFiles.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT, secretValue: SECRET_VALUE_SCRIPT });
     const restricted = restrictedContainerSecurityContext();
 
@@ -574,6 +590,7 @@ export class GitLabRunnerManager extends Construct {
               { name: 'config', mountPath: CONFIG_DIR },
               { name: 'home', mountPath: '/home/gitlab-runner' },
               { name: 'tmp', mountPath: '/tmp' },
+              ...(files.length ? [{ name: 'runner-files', mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
             ],
           }],
           volumes: [
@@ -599,6 +616,7 @@ export class GitLabRunnerManager extends Construct {
             { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString('8Mi') } },
             { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
+            ...(files.length ? [secretFilesVolume('runner-files', files)] : []),
           ],
         },
       },
@@ -631,6 +649,21 @@ const USER_KEYED = new Set(['pod_annotations', 'pod_labels', 'node_selector', 'n
  * `bucketName`, array indexes as `[i]`, user keys as written (`podAnnotations.team`, or
  * `podAnnotations key` when the key itself is at fault).
  */
+/** A projected volume of Secret keys, each at `<secret>/<key>`, readable by the pod's fsGroup only. */
+function secretFilesVolume(name: string, files: Array<[string, ResolvedSecretKey]>): k8s.Volume {
+  const secretNames = [...new Set(files.map(([, s]) => s.secretName))];
+  return {
+    name,
+    projected: {
+      defaultMode: 0o440,
+      sources: secretNames.map((secretName) => ({
+        // Optional, as the init container's: a Secret of a part switched off (Helm toggle) may be absent.
+        secret: { name: secretName, optional: true, items: files.filter(([, s]) => s.secretName === secretName).map(([slot, s]) => ({ key: s.key, path: slot })) },
+      })),
+    },
+  };
+}
+
 /** Whether a Helm value's schema lets a chart user set text holding the library's marker syntax. */
 function schemaAdmitsMarker(def: ValueDefinition): boolean {
   const { pattern, enum: allowed } = def.schema as { pattern?: string; enum?: unknown[] };

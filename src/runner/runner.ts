@@ -192,6 +192,8 @@ export interface RunnerPlacement {
   readonly useBuildNamespace: (runner: Runner) => string;
   /** Registers a Secret key with the manager and returns its config.toml placeholder. */
   readonly secretPlaceholder: (ref: ResolvedSecretKey) => string;
+  /** Mounts a Secret key as a file into the manager container and returns its path. */
+  readonly secretFile: (ref: ResolvedSecretKey) => string;
 }
 
 // Values that look like credentials; environment is for plain settings only.
@@ -336,6 +338,7 @@ export class Runner extends Construct {
       buildNamespace: this.buildNamespace,
       managerNamespace: this.placement.managerNamespace,
       secretPlaceholder: this.placement.secretPlaceholder,
+      secretFile: this.placement.secretFile,
     });
     this.entry.cache = binding.config;
     if (binding.buildPodLabels) {
