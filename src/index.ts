@@ -8,7 +8,7 @@ export { toToml, fromToml } from './runner/config/serialize';
 export type { RunnerConditions } from './runner/config/serialize';
 export type { RawConfig } from './runner/config/raw-config';
 export { RUNNER_KEYS, RUNNER_KEYS_VERSION } from './runner/config/runner-keys';
-export type { RunnerKeyList, RunnerKeyType } from './runner/config/runner-keys';
+export type { RunnerKeyList, RunnerKeySource, RunnerKeyType } from './runner/config/runner-keys';
 export { KEY_USES } from './runner/config/key-uses';
 export type { KeyUse } from './runner/config/key-uses';
 export * from './runner/executor-rbac';

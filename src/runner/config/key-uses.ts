@@ -5,14 +5,22 @@ import { joinPath, RUNNER_KEYS, RUNNER_KEYS_VERSION } from './runner-keys';
 
 /** How a config.toml key is reached. */
 export type KeyUse =
-  /** A typed prop sets it; the escape hatch refuses it, so the two never conflict. */
-  | { readonly prop: string }
-  /** The library sets it from other props or for isolation; the escape hatch refuses it. */
-  | { readonly library: string }
-  /** Nothing may set it (a credential in clear text, or a way around isolation). */
-  | { readonly refused: string }
-  /** No typed prop: set it with the escape hatch. The reason says why. */
-  | { readonly escapeHatch: string };
+  | {
+    /** The typed prop that sets it; the escape hatch refuses it, so the two never conflict. */
+    readonly prop: string;
+  }
+  | {
+    /** Why the library sets it itself (from other props, or for isolation); the escape hatch refuses it. */
+    readonly library: string;
+  }
+  | {
+    /** Why nothing may set it (a credential in clear text, or a way around isolation). */
+    readonly refused: string;
+  }
+  | {
+    /** Why there is no typed prop: set it with the escape hatch. */
+    readonly escapeHatch: string;
+  };
 
 const RARE = 'no typed prop: rarely set, and the runner\'s default suits most clusters';
 const RESOURCES = (prop: string) => ({ prop });

@@ -11,12 +11,20 @@ import RUNNER_KEYS_JSON from './runner-keys.json';
  */
 export type RunnerKeyType = string;
 
+/** The runner source a key list was generated from. */
+export interface RunnerKeySource {
+  /** The Go module, `gitlab.com/gitlab-org/gitlab-runner`. */
+  readonly module: string;
+  /** Its version, e.g. `v18.9.0`. */
+  readonly version: string;
+}
+
 /** The generated key list. */
 export interface RunnerKeyList {
   /** The generator. */
   readonly generatedBy: string;
   /** The runner source it was generated from. */
-  readonly source: { readonly module: string; readonly version: string };
+  readonly source: RunnerKeySource;
   /** Table path (`runners.kubernetes`; `` for the global table) → key → type. */
   readonly tables: Readonly<Record<string, Readonly<Record<string, RunnerKeyType>>>>;
 }
