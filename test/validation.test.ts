@@ -85,6 +85,12 @@ const broken: Array<[string, (objs: ManifestObject[]) => void, Partial<Finding> 
     { rule: 'network-policy-coverage', object: 'Deployment demo/demo', path: 'spec.template.metadata.labels', message: 'no NetworkPolicy in its namespace selects these pods' }],
   ['privileged-taint-isolation', tolerating({ key: 'ci.gitlab.com/privileged', operator: 'Exists' }), TAINT_LEAK],
   ['privileged-taint-isolation (blanket toleration, empty key)', tolerating({ key: '', operator: 'Exists' }), TAINT_LEAK],
+  ['runner-config-keys (a typo)', (o) => runnerConfig('[[runners]]\nname = "r"\n[runners.kubernetes]\nnamespace = "ci"\nschedular_name = "s"\n')(o),
+    { rule: 'runner-config-keys', object: 'ConfigMap demo/gitlab-runner', path: 'data.config.template.toml:runners.0.kubernetes.schedular_name',
+      message: 'key "schedular_name" is not a key of [runners.kubernetes] in gitlab-runner v18.9.0; did you mean "scheduler_name"?' }],
+  ['runner-config-keys (a wrong type)', (o) => runnerConfig('concurrent = "4"\n[[runners]]\nname = "r"\n')(o),
+    { rule: 'runner-config-keys', object: 'ConfigMap demo/gitlab-runner', path: 'data.config.template.toml:concurrent',
+      message: 'concurrent must be an integer (TOML integer in gitlab-runner v18.9.0)' }],
 ];
 
 /** A ConfigMap holding a config.toml with one runner, as a manager emits it. */

@@ -26,6 +26,11 @@ export interface CacheClient {
    * pod start (the runner does not expand environment variables in cache keys).
    */
   readonly secretPlaceholder: (ref: ResolvedSecretKey) => string;
+  /**
+   * Mounts a Secret key (in the manager's namespace) as a read-only file into the manager
+   * container and returns its path, for settings the runner reads from a file (a GCS key file).
+   */
+  readonly secretFile: (ref: ResolvedSecretKey) => string;
 }
 
 /** What a cache gives a runner wired to it. */
@@ -117,6 +122,23 @@ export interface S3CacheTomlOptions extends ResolvedCacheOptions {
    * @default - none: `AuthenticationType = "iam"`
    */
   readonly keys?: ResolvedCredentials;
+  /**
+   * Server-side encryption of uploaded archives.
+   * @default - none: the bucket's default encryption
+   */
+  readonly serverSideEncryption?: S3ServerSideEncryption;
+}
+
+/** Server-side encryption of an S3 cache's archives (`ServerSideEncryption`, `ServerSideEncryptionKeyID`). */
+export interface S3ServerSideEncryption {
+  /** `S3` (SSE-S3, AES256), `KMS` (SSE-KMS) or `DSSE-KMS` (dual-layer SSE-KMS). */
+  readonly type: 'S3' | 'KMS' | 'DSSE-KMS';
+  /**
+   * The KMS key: key id, `alias/…`, or a key or alias ARN. Required for `KMS` and `DSSE-KMS`,
+   * refused for `S3`.
+   * @default - none (only for `S3`)
+   */
+  readonly kmsKeyId?: string;
 }
 
 /** The `[runners.cache]` table of an S3-compatible cache (MinIO, AWS S3, …) for one runner. */
@@ -134,6 +156,8 @@ export function s3CacheToml(client: CacheClient, o: S3CacheTomlOptions): CacheTo
       Insecure: o.insecure,
       AuthenticationType: o.keys ? 'access-key' : 'iam',
       PathStyle: o.pathStyle,
+      ServerSideEncryption: o.serverSideEncryption?.type,
+      ServerSideEncryptionKeyID: o.serverSideEncryption?.kmsKeyId,
     },
   };
 }

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
+import { invalid } from '../common/errors';
 import { CacheCredentials, CredentialsProvider, resolveCredentials } from './cache-credentials';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
+import { kmsKeyId } from './cloud-names';
+import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, S3ServerSideEncryption, s3CacheToml } from './runner-cache';
 
 /** Props of an {@link S3Cache}. */
 export interface S3CacheProps extends RunnerCacheOptions {
@@ -32,6 +34,14 @@ export interface S3CacheProps extends RunnerCacheOptions {
    * @default - the runner decides (virtual-host style on AWS)
    */
   readonly pathStyle?: boolean;
+  /**
+   * Server-side encryption of the archives the runners upload (`ServerSideEncryption`,
+   * `ServerSideEncryptionKeyID`), e.g. `{ type: 'KMS', kmsKeyId: 'alias/runner-cache' }`. With
+   * KMS, the manager's identity (or the keys' IAM user) also needs `kms:GenerateDataKey` and
+   * `kms:Decrypt` on the key.
+   * @default - none: the bucket's default encryption applies
+   */
+  readonly serverSideEncryption?: S3ServerSideEncryption;
   /**
    * Resource name of emitted objects (the keys' ExternalSecret or development Secret), and
    * `app.kubernetes.io/instance`.
@@ -85,6 +95,7 @@ export class S3Cache extends Construct implements IRunnerCache {
   private readonly keys?: CredentialsProvider;
   private readonly insecure: boolean;
   private readonly pathStyle?: boolean;
+  private readonly serverSideEncryption?: S3ServerSideEncryption;
   private readonly labels: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: S3CacheProps) {
@@ -108,6 +119,7 @@ export class S3Cache extends Construct implements IRunnerCache {
       });
     }
     this.authenticationType = this.keys ? 'access-key' : 'iam';
+    this.serverSideEncryption = resolveEncryption(this, p.serverSideEncryption);
   }
 
   /** Wires a runner (called by {@link Runner.useCache}). */
@@ -117,8 +129,30 @@ export class S3Cache extends Construct implements IRunnerCache {
       config: s3CacheToml(client, {
         path: this.path, shared: this.shared, serverAddress: this.serverAddress, bucketName: this.bucketName,
         region: this.region, insecure: this.insecure, pathStyle: this.pathStyle, keys,
+        serverSideEncryption: this.serverSideEncryption,
       }),
     };
   }
 
+}
+
+const SSE_TYPES = ['S3', 'KMS', 'DSSE-KMS'] as const;
+
+/** Validated {@link S3CacheProps.serverSideEncryption}: a KMS key exactly when the type uses one. */
+function resolveEncryption(scope: Construct, sse: S3ServerSideEncryption | undefined): S3ServerSideEncryption | undefined {
+  if (sse === undefined) return undefined;
+  if (sse === null || typeof sse !== 'object') {
+    invalid(scope, 'serverSideEncryption', sse, 'must be { type: "S3" } or { type: "KMS" | "DSSE-KMS", kmsKeyId: "…" }');
+  }
+  const type = v.oneOf(scope, 'serverSideEncryption.type', sse.type, SSE_TYPES);
+  if (type === 'S3') {
+    if (sse.kmsKeyId !== undefined) {
+      invalid(scope, 'serverSideEncryption.kmsKeyId', sse.kmsKeyId, 'must be unset with type "S3" (SSE-S3 uses keys S3 manages); use type "KMS" for a KMS key');
+    }
+    return { type };
+  }
+  if (sse.kmsKeyId === undefined) {
+    invalid(scope, 'serverSideEncryption.kmsKeyId', sse.kmsKeyId, `is required with type "${type}": the KMS key id, alias ("alias/runner-cache") or ARN the archives are encrypted with`);
+  }
+  return { type, kmsKeyId: kmsKeyId(scope, 'serverSideEncryption.kmsKeyId', sse.kmsKeyId) };
 }

@@ -15,13 +15,15 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, togglesOf, ValueDefinition, valueOf } from '../helm/values';
+import { concrete, concreteDeep, togglesOf, ValueDefinition, valueOf } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
 import { proxyEgress, proxyEnv, ProxyOptions, proxyVariables, ResolvedProxy, resolveProxy, serverHost } from './proxy';
 import { RunnerConfigToml, RunnerEntryToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
+import { mergeRaw, RawConfig, rawConflicts, resolveRawConfig } from './config/raw-config';
+import { checkTable, RUNNER_KEYS_VERSION } from './config/runner-keys';
 import { toToml } from './config/serialize';
 import { DindRunnerOptions, dindRunnerOptions, ImageBuilderRunnerOptions, imageBuilderRunnerOptions, PROFILE_DEFAULTS } from './profiles';
 import { Runner, RunnerOptions } from './runner';
@@ -162,6 +164,14 @@ export interface GitLabRunnerManagerProps extends PodOptions {
    * @default - no proxy
    */
   readonly proxy?: ProxyOptions;
+  /**
+   * The escape hatch: config.toml keys no prop covers, merged into the global table, e.g.
+   * `{ connection_max_age: '15m' }`. Checked like a runner's `rawConfig`: keys gitlab-runner
+   * defines, of their TOML type, none a prop or the library sets. Same as
+   * {@link GitLabRunnerManager.addRawConfig}.
+   * @default - none
+   */
+  readonly rawConfig?: RawConfig;
 }
 
 /** Defaults of {@link GitLabRunnerManagerProps}, in one place. */
@@ -200,6 +210,9 @@ const CONFIG_DIR = '/etc/gitlab-runner';
 const TEMPLATE_DIR = '/opt/cdk8s-gitlab-runner';
 const SECRETS_DIR = '/run/secrets/gitlab-runner';
 const TEMPLATE_FILE = 'config.template.toml';
+// Secret files the runner process reads itself (a cache's key file), apart from the init
+// container's secrets.
+const SECRET_FILES_DIR = '/run/secrets/gitlab-runner-files';
 const RENDER_SCRIPT_FILE = 'render-config.sh';
 const NO_MARKER_SYNTAX = 'must not hold the library\'s marker syntax (@@secret:, @@value:, @@if:, @@endif@@): config.toml placeholders are filled in with Secret values at pod start, so such text could hand a runner token to every job';
 const RENDER_SCRIPT = fs.readFileSync(path.join(__dirname, RENDER_SCRIPT_FILE), 'utf8');
@@ -248,6 +261,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly runnerList: Runner[] = [];
   private readonly buildNamespaceMap = new Map<string, BuildNamespace>();
   private readonly secretKeys = new Map<string, ResolvedSecretKey>();
+  private readonly secretFiles = new Map<string, ResolvedSecretKey>();
   private readonly global: Omit<RunnerConfigToml, 'runners'>;
   private readonly shutdownSeconds: number;
   private readonly drainSeconds: number;
@@ -255,6 +269,7 @@ export class GitLabRunnerManager extends Construct {
   private readonly proxy?: ResolvedProxy;
   private readonly resources: Resources;
   private readonly podOptions: ResolvedPodOptions;
+  private raw?: RawConfig;
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
@@ -368,6 +383,34 @@ export class GitLabRunnerManager extends Construct {
     // At synth, when every runner and cache has added its part of config.toml: one check of
     // every string that reaches it, whichever prop it came from.
     this.node.addValidation({ validate: () => this.refuseForeignMarkers() });
+    if (props.rawConfig !== undefined) this.mergeRawConfig('rawConfig', props.rawConfig);
+    this.node.addValidation({ validate: () => rawConflicts('rawConfig', this.global, this.raw) });
+    // Every key of the whole config.toml, the library's own included, is one gitlab-runner defines.
+    this.node.addValidation({ validate: () => this.unknownKeys() });
+  }
+
+  /**
+   * The escape hatch ({@link GitLabRunnerManagerProps.rawConfig}): merges config.toml keys no prop
+   * covers into the global table, checked against the keys gitlab-runner defines.
+   *
+   * @example
+   * manager.addRawConfig({ connection_max_age: '15m' });
+   */
+  public addRawConfig(raw: RawConfig): this {
+    return this.mergeRawConfig('addRawConfig()', raw);
+  }
+
+  private mergeRawConfig(field: string, raw: RawConfig): this {
+    const resolved = resolveRawConfig(this, field, '', raw);
+    const twice = rawConflicts(field, this.raw ?? {}, resolved)[0];
+    if (twice) invalid(this, field, raw, `sets a key an earlier rawConfig or addRawConfig() already set (${twice})`);
+    this.raw = mergeRaw(this.raw ?? {}, resolved);
+    return this;
+  }
+
+  private unknownKeys(): string[] {
+    return checkTable('', concreteDeep(this.toConfigModel())).map((p) =>
+      validationMessage(`config.toml key ${p.path.join('.')}`, p.value, `${p.message} (the library wrote it: please report this; gitlab-runner ${RUNNER_KEYS_VERSION} would ignore it)`));
   }
 
   /**
@@ -390,6 +433,7 @@ export class GitLabRunnerManager extends Construct {
       defaultBuildNamespace: this.defaultBuildNamespace,
       useBuildNamespace: (r) => this.buildNamespace(r).buildServiceAccount,
       secretPlaceholder: (ref) => this.secretPlaceholder(ref),
+      secretFile: (ref) => this.secretFile(ref),
     }));
     this.runnerList.push(runner);
     return runner;
@@ -471,11 +515,21 @@ export class GitLabRunnerManager extends Construct {
     return secretPlaceholder(slot);
   }
 
+  /**
+   * Mounts a Secret key read-only into the manager container (a file the runner reads itself,
+   * such as a GCS key file) and returns its path there.
+   */
+  public secretFile(ref: ResolvedSecretKey): string {
+    const slot = `${ref.secretName}/${ref.key}`;
+    this.secretFiles.set(slot, ref);
+    return `${SECRET_FILES_DIR}/${slot}`;
+  }
+
   /** The complete config.toml model. */
   public toConfigModel(): RunnerConfigToml {
     const entries = this.runnerList.map((r) => r.toToml());
     const hosts = cacheHosts(entries);
-    return { ...this.global, runners: entries.map((entry, i) => this.withManagerSettings(this.runnerList[i], entry, hosts)) };
+    return { ...mergeRaw(this.global, this.raw), runners: entries.map((entry, i) => this.withManagerSettings(this.runnerList[i], entry, hosts)) };
   }
 
   /** A runner's entry with what the manager's `caBundle` and `proxy` add to every runner. */
@@ -588,6 +642,7 @@ export class GitLabRunnerManager extends Construct {
     // Sorted so the volume and the init container's arguments do not depend on call order.
     const secrets = [...this.secretKeys.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const secretNames = [...new Set(secrets.map(([, s]) => s.secretName))];
+    const files = [...this.secretFiles.entries()].sort(([a], [b]) => concrete(a).localeCompare(concrete(b)));
     const configChecksum = contentHash({ template: this.configToml(), script: RENDER_SCRIPT, secretValue: SECRET_VALUE_SCRIPT });
     const restricted = restrictedContainerSecurityContext();
 
@@ -657,6 +712,7 @@ export class GitLabRunnerManager extends Construct {
               { name: 'home', mountPath: '/home/gitlab-runner' },
               { name: 'tmp', mountPath: '/tmp' },
               ...(this.caBundle ? [caMount()] : []),
+              ...(files.length ? [{ name: 'runner-files', mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
             ],
           }],
           volumes: [
@@ -683,6 +739,7 @@ export class GitLabRunnerManager extends Construct {
             { name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('256Mi') } },
             ...(this.caBundle ? [caVolume(this.caBundle)] : []),
+            ...(files.length ? [secretFilesVolume('runner-files', files)] : []),
           ],
         },
       },
@@ -726,6 +783,21 @@ const USER_KEYED = new Set(['pod_annotations', 'pod_labels', 'node_selector', 'n
  * `bucketName`, array indexes as `[i]`, user keys as written (`podAnnotations.team`, or
  * `podAnnotations key` when the key itself is at fault).
  */
+/** A projected volume of Secret keys, each at `<secret>/<key>`, readable by the pod's fsGroup only. */
+function secretFilesVolume(name: string, files: Array<[string, ResolvedSecretKey]>): k8s.Volume {
+  const secretNames = [...new Set(files.map(([, s]) => s.secretName))];
+  return {
+    name,
+    projected: {
+      defaultMode: 0o440,
+      sources: secretNames.map((secretName) => ({
+        // Optional, as the init container's: a Secret of a part switched off (Helm toggle) may be absent.
+        secret: { name: secretName, optional: true, items: files.filter(([, s]) => s.secretName === secretName).map(([slot, s]) => ({ key: s.key, path: slot })) },
+      })),
+    },
+  };
+}
+
 /** Whether a Helm value's schema lets a chart user set text holding the library's marker syntax. */
 function schemaAdmitsMarker(def: ValueDefinition): boolean {
   const { pattern, enum: allowed } = def.schema as { pattern?: string; enum?: unknown[] };

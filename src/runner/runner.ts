@@ -23,6 +23,7 @@ import { JobServiceAccount, resolveOverwrites } from './overwrites';
 import { poolIsolationErrors } from './pool-guard';
 import { POD_SPEC_FEATURE_FLAG, requirePodSecurity, resolvePodSpecPatches } from './pod-spec-patch';
 import { capabilityList, resolveContainerSecurityContext, resolvePodSecurityContext } from './security-context';
+import { mergeRaw, RawConfig, rawConflicts, resolveRawConfig } from './config/raw-config';
 
 /** How a build pod tolerates a node taint. */
 export interface BuildPodToleration {
@@ -161,6 +162,16 @@ export interface RunnerOptions extends BuildPodOptions, AdvancedRunnerOptions {
    * @default - none
    */
   readonly priorityClassName?: string;
+  /**
+   * The escape hatch: config.toml keys no prop covers, merged into this runner's `[[runners]]`
+   * table (sub-tables such as `kubernetes` included), e.g.
+   * `{ kubernetes: { scheduler_name: 'my-scheduler' } }`. Each key must be one gitlab-runner
+   * defines (a typo names the nearest key), each value of the key's TOML type; keys a prop or the
+   * library sets are refused. docs/runner-keys.md lists every key. Same as
+   * {@link Runner.addRawConfig}.
+   * @default - none
+   */
+  readonly rawConfig?: RawConfig;
 }
 
 /** Defaults of {@link RunnerOptions}, in one place. */
@@ -194,6 +205,8 @@ export interface RunnerPlacement {
   readonly useBuildNamespace: (runner: Runner) => string;
   /** Registers a Secret key with the manager and returns its config.toml placeholder. */
   readonly secretPlaceholder: (ref: ResolvedSecretKey) => string;
+  /** Mounts a Secret key as a file into the manager container and returns its path. */
+  readonly secretFile: (ref: ResolvedSecretKey) => string;
 }
 
 // Values that look like credentials; environment is for plain settings only.
@@ -230,6 +243,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
   private cacheInUse?: IRunnerCache;
   private jobServiceAccounts: JobServiceAccount[] = [];
   private patchedPodSpec?: Record<string, any>;
+  private raw?: RawConfig;
 
   constructor(scope: Construct, name: string, options: RunnerOptions, placement: RunnerPlacement) {
     super(scope, name);
@@ -255,6 +269,9 @@ export class Runner extends Construct implements IBuildPodPlacer {
     this.node.addValidation({ validate: () => this.isolation(manager) });
     this.node.addValidation({ validate: () => poolIsolationErrors(this, this.entry.kubernetes, this.nodePools, this.patchedPodSpec) });
     this.addJobServiceAccounts();
+    if (options.rawConfig !== undefined) this.mergeRawConfig('rawConfig', options.rawConfig);
+    // At synth, after useCache(): a raw key the library's table also sets is a conflict.
+    this.node.addValidation({ validate: () => rawConflicts('rawConfig', this.entry, this.raw) });
   }
 
   /**
@@ -283,6 +300,26 @@ export class Runner extends Construct implements IBuildPodPlacer {
         automountServiceAccountToken: false,
       });
     }
+  }
+
+  /**
+   * The escape hatch ({@link RunnerOptions.rawConfig}): merges config.toml keys no prop covers
+   * into this runner's `[[runners]]` table. Checked against the keys gitlab-runner defines at the
+   * pinned version; keys a prop or the library sets are refused, as is a key an earlier call set.
+   *
+   * @example
+   * runner.addRawConfig({ kubernetes: { scheduler_name: 'my-scheduler', retry_limit: 10 } });
+   */
+  public addRawConfig(raw: RawConfig): this {
+    return this.mergeRawConfig('addRawConfig()', raw);
+  }
+
+  private mergeRawConfig(field: string, raw: RawConfig): this {
+    const resolved = resolveRawConfig(this, field, 'runners', raw);
+    const twice = rawConflicts(field, this.raw ?? {}, resolved)[0];
+    if (twice) invalid(this, field, raw, `sets a key an earlier rawConfig or addRawConfig() already set (${twice})`);
+    this.raw = mergeRaw(this.raw ?? {}, resolved);
+    return this;
   }
 
   /** The token Secret key, where the manager reads it: `namespace/secret/key`. */
@@ -336,6 +373,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
       buildNamespace: this.buildNamespace,
       managerNamespace: this.placement.managerNamespace,
       secretPlaceholder: this.placement.secretPlaceholder,
+      secretFile: this.placement.secretFile,
     });
     this.entry.cache = binding.config;
     if (binding.buildPodLabels) {
@@ -366,7 +404,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
 
   /** This runner's `[[runners]]` entry, as serialized into config.toml. */
   public toToml(): RunnerEntryToml {
-    return this.entry;
+    return mergeRaw(this.entry, this.raw);
   }
 
   private buildEntry(o: RunnerOptions, p: RunnerPlacement, buildServiceAccount: string): RunnerEntryToml {

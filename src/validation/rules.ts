@@ -4,6 +4,7 @@ import {
 } from '../common/k8s-rules';
 import { buildPodTolerations, EFFECTS, taintString, toleratedTaint } from '../common/tolerations';
 import { Finding, ManifestObject, objectRef, podTemplates, privilegedNamespaces } from './finding';
+import { runnerConfigKeys } from './runner-config-keys';
 
 // The project's own rules, beyond what schema and Pod Security validators check. Each returns
 // findings; an empty list is a pass. They read only the synthesized objects, so they work on
@@ -238,7 +239,7 @@ export function uniqueObjects(objects: readonly ManifestObject[]): Finding[] {
 /** Every project rule, in a stable order. */
 export const PROJECT_RULES = [
   uniqueObjects, rbacNoWildcard, noSecretData, noCredentialStrings, containerResources, probes, pinnedImages,
-  networkPolicyCoverage, privilegedTaintIsolation, beyondSchema,
+  networkPolicyCoverage, privilegedTaintIsolation, beyondSchema, runnerConfigKeys,
 ] as const;
 
 /** Findings of every rule of {@link PROJECT_RULES} over all objects. */

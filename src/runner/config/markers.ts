@@ -6,7 +6,7 @@ import { RunnerConfigToml } from './model';
  * without array indexes, then the key). render-config.sh fills in a secret only on a line
  * `KEY = "@@secret:NAME@@"` under such a table, and only for the sites the manager passes it.
  */
-export const SECRET_SITE_FIELDS = ['runners.token', 'runners.cache.s3.AccessKey', 'runners.cache.s3.SecretKey'] as const;
+export const SECRET_SITE_FIELDS = ['runners.token', 'runners.cache.s3.AccessKey', 'runners.cache.s3.SecretKey', 'runners.cache.azure.AccountKey'] as const;
 
 /**
  * The library's marker syntax: secret placeholders, Helm value tokens, and the chart's

@@ -433,6 +433,20 @@ export interface CacheToml {
   s3?: S3CacheToml;
   /** `[runners.cache.gcs]`. */
   gcs?: GcsCacheToml;
+  /** `[runners.cache.azure]`. */
+  azure?: AzureCacheToml;
+}
+
+/** `[runners.cache.azure]`. */
+export interface AzureCacheToml {
+  /** Storage account name. */
+  AccountName: string;
+  /** Account key (a placeholder, filled in at pod start); none: the manager's Azure identity. */
+  AccountKey?: string;
+  /** Blob container. */
+  ContainerName: string;
+  /** Blob service domain, e.g. `blob.core.chinacloudapi.cn`. */
+  StorageDomain?: string;
 }
 
 /** `capabilities` of a container security context. */
@@ -498,7 +512,9 @@ export interface S3CacheToml {
   /** Path-style bucket addressing (MinIO). */
   PathStyle?: boolean;
   /** Server-side encryption type. */
-  ServerSideEncryption?: string;
+  ServerSideEncryption?: 'S3' | 'KMS' | 'DSSE-KMS';
+  /** KMS key of `KMS`/`DSSE-KMS` encryption: key id, alias or ARN. */
+  ServerSideEncryptionKeyID?: string;
   /** Role to assume. */
   RoleARN?: string;
 }
