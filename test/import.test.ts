@@ -6,6 +6,8 @@ import * as ts from 'typescript';
 import { parse as parseYaml } from 'yaml';
 import { parseImportArgs, runImport } from '../src/cli/import/command';
 import { convert, ImportResult } from '../src/cli/import/importer';
+import { KUBERNETES_UNMAPPED, RUNNER_UNMAPPED } from '../src/cli/import/toml-mapping';
+import { CHART_UNMAPPED } from '../src/cli/import/values-mapping';
 import { validateManifests } from '../src/validation';
 import { tmpdir } from './helpers';
 
@@ -214,6 +216,24 @@ describe('cdk8s-gitlab-runner import', () => {
     test('GIVEN --help WHEN parsed THEN help is asked for; defaults apply to --out and --namespace', () => {
       expect(runImport(['--help']).lines[0]).toMatch(/^Usage: cdk8s-gitlab-runner import --values values\.yaml/);
       expect(parseImportArgs(['--values', 'v.yaml'])).toEqual({ values: 'v.yaml', config: undefined, out: 'imported-runners', namespace: 'gitlab-runner', help: false });
+    });
+  });
+
+  describe('the docs', () => {
+    test('GIVEN the README THEN it starts with the two commands, then "Coming from the official chart", then "Start your own app"', () => {
+      const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+      const headings = readme.split('\n').filter((l) => /^##? /.test(l));
+      expect(headings.slice(0, 3)).toEqual(['# cdk8s-gitlab-runner', '## Coming from the official chart', '## Start your own app']);
+      expect(/^# cdk8s-gitlab-runner\n\n```sh\nnpm ci && npm run synth .*\nnpm test .*\n```\n/.test(readme)).toBe(true);
+      expect(readme).toContain('npx cdk8s-gitlab-runner import --values values.yaml');
+    });
+
+    test('GIVEN the importing guide THEN its mapping table names every key the importer reports by name', () => {
+      const guide = fs.readFileSync(path.join(ROOT, 'docs', 'guides', 'importing.md'), 'utf8');
+      const named = (key: string) => guide.includes(`\`${key}\``) || guide.includes(`\`kubernetes.${key}\``)
+        || guide.includes(`\`${key.split('.').pop()}\``) || /_overwrite_(max_)?allowed$/.test(key);
+      const keys = [...Object.keys(CHART_UNMAPPED), ...Object.keys(RUNNER_UNMAPPED), ...Object.keys(KUBERNETES_UNMAPPED)];
+      expect(keys.filter((k) => !named(k))).toEqual([]);
     });
   });
 });

@@ -27,7 +27,7 @@ export interface TomlContext {
 }
 
 /** Runner keys the library has no prop for, with the reason. */
-const RUNNER_UNMAPPED: Record<string, string> = {
+export const RUNNER_UNMAPPED: Record<string, string> = {
   'output_limit': 'no runner option for the job log limit in this version; the runner default (4096 kB) applies',
   'builds_dir': 'the executor\'s build directory is fixed at /builds (the library checks volumes against it)',
   'cache_dir': 'local cache directories are not used: the distributed cache is wired with useCache()',
@@ -43,7 +43,7 @@ const RUNNER_UNMAPPED: Record<string, string> = {
 };
 
 /** `[runners.kubernetes]` keys the library has no prop for, with the reason. */
-const KUBERNETES_UNMAPPED: Record<string, string> = {
+export const KUBERNETES_UNMAPPED: Record<string, string> = {
   service_account: 'build pods get the library\'s own ServiceAccount, with no API rights',
   service_account_overwrite_allowed: 'per-job overrides stay off: they would let a job pick its own identity',
   namespace_overwrite_allowed: 'per-job overrides stay off: they would let a job leave its build namespace',

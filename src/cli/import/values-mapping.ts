@@ -7,7 +7,7 @@ import { ImportReport } from './report';
 // and reports the ones the library does not take, with the reason.
 
 /** Top-level keys the library has no prop for, with the reason. */
-const UNMAPPED: Record<string, string> = {
+export const CHART_UNMAPPED: Record<string, string> = {
   'imagePullPolicy': 'the manager pod uses the cluster\'s default pull policy for its pinned image',
   'imagePullSecrets': 'no pull secret option for the manager pod in this version: pull the manager image from a registry the nodes can read',
   'nodeSelector': 'the manager pod\'s placement is not configurable in this version (build pod placement comes from runners.config)',
@@ -179,6 +179,6 @@ export function mapValues(k: Keys, namespace: string, report: ImportReport): Man
       }
     }
   }
-  for (const [key, reason] of Object.entries(UNMAPPED)) k.unmap(key, reason);
+  for (const [key, reason] of Object.entries(CHART_UNMAPPED)) k.unmap(key, reason);
   return { props, gitlabUrl, firstTokenSecret };
 }
