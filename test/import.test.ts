@@ -26,6 +26,7 @@ const CASES: Array<[string, string, string]> = [
   ['wildcard RBAC, a registration token and other risky settings', 'risky.yaml', ''],
   ['a separate config.toml (--config)', 'with-config.yaml', 'with-config.toml'],
   ['keys the importer does not know', 'unknown-key.yaml', ''],
+  ['values and a template of the wrong shape', 'wrong-shapes.yaml', ''],
 ];
 
 function run(values: string, config: string): ImportResult {
@@ -165,6 +166,15 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(mainTs).toContain('concurrent: 12');
     expect(mainTs).toContain('shutdownTimeout: Duration.seconds(60)');
     expect(report.unmapped.find((u) => u.path === 'with-config.toml#log_level')?.text).toBe('logLevel in with-config.yaml wins, as in the chart');
+  });
+
+  test.each([
+    ['values and a template of the wrong shape', 'wrong-shapes.yaml', '', ['rbac.rules', 'runners.config#runners[0]', 'runners.config']],
+    ['volumes of the wrong shape', 'with-config.yaml', 'wrong-volumes.toml', ['wrong-volumes.toml#runners[0].kubernetes.volumes.empty_dir']],
+  ])('GIVEN %s WHEN imported THEN the keys are reported, with no crash', (_case, values, config, keys) => {
+    const result = run(values, config);
+    expect(result.report.unmapped.map((u) => u.path)).toEqual(expect.arrayContaining(keys));
+    expect(result.mainTs).toContain('manager.addRunner(');
   });
 
   describe('the command line', () => {

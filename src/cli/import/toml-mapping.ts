@@ -134,10 +134,7 @@ export function mapRunners(keys: Keys, plan: Plan, ctx: TomlContext): void {
   const entries = keys.take('runners');
   const list = entries === undefined ? [] : Array.isArray(entries) ? entries : [entries];
   const { report } = ctx;
-  if (list.length === 0) {
-    report.unmap(ctx.source, 'no [[runners]] entry: the importer adds one runner, "default", with the chart\'s token Secret');
-    list.push({});
-  }
+
   // Namespaces unprivileged runners use: a privileged runner may not share one.
   const nsOf = (e: unknown) => asRecord(asRecord(e)?.kubernetes)?.namespace;
   const privilegedOf = (e: unknown) => asRecord(asRecord(e)?.kubernetes)?.privileged === true;
@@ -145,10 +142,19 @@ export function mapRunners(keys: Keys, plan: Plan, ctx: TomlContext): void {
   const usedNames = new Set<string>();
   list.forEach((entry, i) => {
     const path = `${ctx.source}#runners[${i}]`;
+    if (!asRecord(entry)) {
+      report.unmap(path, `not a table (${JSON.stringify(entry)}): no runner converted from it`);
+      return;
+    }
     dropUnresolved(entry, path, ctx);
     flagInsecure(entry, path, report);
     mapRunner(new Keys(entry, path, report), i, plan, ctx, usedNames, unprivilegedNamespaces);
   });
+  // A manager needs a runner: the chart's own runner, as the chart would register it.
+  if (plan.runners.length === 0) {
+    report.unmap(ctx.source, 'no [[runners]] table: the importer adds one runner, "default", with the chart\'s token Secret');
+    mapRunner(new Keys({}, `${ctx.source}#runners[0]`, report), 0, plan, ctx, usedNames, unprivilegedNamespaces);
+  }
 }
 
 function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNames: Set<string>, unprivilegedNamespaces: Set<string>): void {
@@ -285,7 +291,7 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
   if (tolerations.length) o.tolerations = tolerations.map((t) => ({ key: t.key, value: t.value, effect: t.effect }) as Props);
 
   // Volumes: emptyDir and Secret volumes; addDindRunner brings its docker-certs volume itself.
-  const emptyDirs = (k.take('kubernetes.volumes.empty_dir') as Array<Record<string, unknown>> | undefined) ?? [];
+  const emptyDirs = tables(k, 'kubernetes.volumes.empty_dir', report);
   const emptyDir: Props[] = [];
   emptyDirs.forEach((e, i) => {
     const p = k.at(`kubernetes.volumes.empty_dir[${i}]`);
@@ -296,7 +302,7 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
     emptyDir.push({ name: String(e.name), mountPath: String(e.mount_path), medium: e.medium === 'Memory' ? 'Memory' : undefined, sizeLimit: e.size_limit === undefined ? undefined : String(e.size_limit) });
     report.convert(p, `volumes.emptyDir[${emptyDir.length - 1}]`);
   });
-  const secretVolumes = (k.take('kubernetes.volumes.secret') as Array<Record<string, unknown>> | undefined) ?? [];
+  const secretVolumes = tables(k, 'kubernetes.volumes.secret', report);
   const secret: Props[] = secretVolumes.map((s, i) => {
     report.convert(k.at(`kubernetes.volumes.secret[${i}]`), `volumes.secret[${i}] (read-only)`);
     return { secretName: String(s.name), mountPath: String(s.mount_path), items: asRecord(s.items) as Expr | undefined };
@@ -339,6 +345,15 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
   k.reportRest('not known to the importer: check whether the library offers it (README, API reference) and add it to main.ts by hand');
   const runner: RunnerPlan = { method: privileged ? 'addDindRunner' : 'addRunner', name, options: orderOptions(o), cache };
   plan.runners.push(runner);
+}
+
+/** An array of tables at `key` (taken); anything else is reported and read as none. */
+function tables(k: Keys, key: string, report: ImportReport): Array<Record<string, unknown>> {
+  const v = k.take(key);
+  if (v === undefined) return [];
+  if (Array.isArray(v) && v.every((e) => asRecord(e) && typeof asRecord(e)!.name === 'string' && typeof asRecord(e)!.mount_path === 'string')) return v as Array<Record<string, unknown>>;
+  report.unmap(k.at(key), 'not an array of tables with name and mount_path: not converted');
+  return [];
 }
 
 /** Options in a fixed order: token and placement first, then the rest alphabetically. */

@@ -133,8 +133,9 @@ export function mapValues(k: Keys, namespace: string, report: ImportReport): Man
   if (rbacCreate === true) report.convert('rbac.create', 'the library\'s least-privilege Role in each build namespace, bound to the manager');
   else if (rbacCreate === false) report.unmap('rbac.create', 'the library always creates its RBAC: a least-privilege Role in each build namespace, bound to the manager\'s own ServiceAccount');
   const rules = k.take('rbac.rules') as ChartRbacRule[] | undefined;
-  if (rules !== undefined) {
-    const wildcard = rules.some((r) => [...r.resources ?? [], ...r.verbs ?? [], ...r.apiGroups ?? []].includes('*'));
+  if (rules !== undefined && !Array.isArray(rules)) report.unmap('rbac.rules', 'not a list of rules: not converted; the library grants exactly the verbs the Kubernetes executor uses');
+  else if (rules !== undefined) {
+    const wildcard = rules.some((r) => [r?.resources, r?.verbs, r?.apiGroups].some((list) => Array.isArray(list) && list.includes('*')));
     if (wildcard) report.risk('rbac.rules', 'wildcard rules ("*"): the manager, and anything that steals its token, could read every Secret and change every object in the namespace. Not converted; the library grants exactly the verbs the Kubernetes executor uses');
     else report.unmap('rbac.rules', 'custom rules are not converted: the library grants exactly the verbs the Kubernetes executor uses');
   }
