@@ -6,7 +6,9 @@
 //           validation plugin listed from the installed package;
 //   js-app  plain JavaScript installed with `--omit=dev`: synthesizes and validates in plain node;
 //   init-*  apps written by `npx cdk8s-gitlab-runner init` (no flags, then flags), whose own
-//           `npm test` and `npm run synth` must pass offline.
+//           `npm test` and `npm run synth` must pass offline;
+//   import  `npx cdk8s-gitlab-runner import` on a fixture of the official chart's values, its
+//           main.ts dropped into the init-flags app, whose test and synth must still pass.
 // Only `npm install` uses the network (the registry, for the package's own dependencies); every
 // later step runs without it where the machine allows (`unshare -n`, as root on Linux), and with
 // the cdk8s CLI's update check off everywhere. Exits non-zero on the first failed check.
@@ -220,6 +222,21 @@ for (const [name, flags, expected] of [
 }
 const refused = run(jsApp, 'npx', ['cdk8s-gitlab-runner', 'init', path.join(scratch, 'init-flags')], { isolated: true, allowFailure: true });
 check('init refuses a non-empty folder with exit code 2 and a message', refused.status === 2 && refused.output.includes('exists and is not an empty folder: init never overwrites'), refused.output);
+
+// 5. The importer, run from the production install on a fixture of the official chart's values:
+// its main.ts replaces the one of the app init wrote, whose own test and synth must then pass.
+const imported = path.join(scratch, 'imported');
+const said = run(jsApp, 'npx', ['cdk8s-gitlab-runner', 'import', '--values', path.join(root, 'test', 'fixtures', 'official-chart', 'privileged-dind.yaml'), '--out', imported], { isolated: true }).output;
+check('import: converts the official chart\'s values, writes main.ts and IMPORT-REPORT.md, prints the report',
+  fs.existsSync(path.join(imported, 'main.ts')) && fs.existsSync(path.join(imported, 'IMPORT-REPORT.md')) && said.includes('# Import report'), said);
+const importApp = path.join(scratch, 'init-flags');
+fs.copyFileSync(path.join(imported, 'main.ts'), path.join(importApp, 'main.ts'));
+const appTest = path.join(importApp, 'main.test.ts');
+fs.writeFileSync(appTest, fs.readFileSync(appTest, 'utf8').replace(/\bRunners\b/g, 'ImportedRunners'));
+fs.rmSync(path.join(importApp, '__snapshots__'), { recursive: true, force: true });
+run(importApp, 'npm', ['test'], { isolated: true, extraEnv: noCi });
+const importSynth = run(importApp, 'npm', ['run', 'synth'], { isolated: true }).output;
+check('import: the generated main.ts passes the app\'s npm test and synthesizes with the validation plugin', /Status\s+│ success/.test(importSynth) && fs.readFileSync(path.join(importApp, 'dist', 'gitlab-runner.k8s.yaml'), 'utf8').includes('name = "dind"'), importSynth);
 
 fs.rmSync(scratch, { recursive: true, force: true });
 console.log(`consumer tests: ${checks} passed, 0 failed`);

@@ -104,12 +104,17 @@ function ownPackage(): { root: string; json: any } {
   return { root: dir, json: JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) };
 }
 
+/** Throws unless `dir` is missing or an empty folder: `command` never overwrites. */
+export function ensureEmptyDir(dir: string, command: string): void {
+  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
+    throw new UsageError(`${dir} exists and is not an empty folder: ${command} never overwrites; choose a new folder`);
+  }
+}
+
 /** Writes the app; returns what it printed. Never touches an existing non-empty folder. */
 export function init(options: InitOptions): string[] {
   const dir = path.resolve(options.dir);
-  if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0)) {
-    throw new UsageError(`${dir} exists and is not an empty folder: init never overwrites; choose a new folder`);
-  }
+  ensureEmptyDir(dir, 'init');
   checkValues(options.gitlabUrl, options.runners);
   const own = ownPackage();
   const version: string = own.json.version;

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// The package's command line (package.json `bin`): `npx cdk8s-gitlab-runner init [dir] …`.
+// The package's command line (package.json `bin`): `npx cdk8s-gitlab-runner init [dir] …` and
+// `npx cdk8s-gitlab-runner import --values values.yaml …`.
 import * as readline from 'readline';
+import { IMPORT_USAGE, runImport } from './import/command';
 import { DEFAULTS, init, parseInitArgs, USAGE, UsageError } from './init';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') {
-    console.log(USAGE);
+    console.log(`${USAGE}\n\n${IMPORT_USAGE}`);
     return command === undefined ? 2 : 0;
   }
-  if (command !== 'init') throw new UsageError(`unknown command "${command}"; known: init`);
+  if (command === 'import') {
+    for (const line of runImport(rest).lines) console.log(line);
+    return 0;
+  }
+  if (command !== 'init') throw new UsageError(`unknown command "${command}"; known: init, import`);
   const args = parseInitArgs(rest);
   if (args.help) {
     console.log(USAGE);
