@@ -8,7 +8,9 @@
 import * as fs from 'fs';
 import { App, Chart, Duration } from 'cdk8s';
 import * as fc from 'fast-check';
+import { parse as parseToml } from 'smol-toml';
 import { GitLabRunnerManager } from '../../../src';
+import { checkTable, RUNNER_KEYS_VERSION } from '../../../src/runner/config/runner-keys';
 import { asList, KubeObject, LocalCluster } from '../cluster';
 
 const RUNS = Number(process.env.E2E_PROPERTY_RUNS ?? 80);
@@ -89,6 +91,12 @@ describe('h. generated props', () => {
         return;
       }
       counts.accepted++;
+      // THEN config.toml holds only keys of the runner's own config structs, each of its TOML type
+      // (the key list generated from gitlab-runner's source: what the runner decodes without an
+      // "unknown key" warning; the binary itself cannot be built here, see docs/e2e.md)
+      for (const cm of outcome.accepted.filter((o) => o.kind === 'ConfigMap' && (o as any).data?.['config.template.toml'])) {
+        expect({ version: RUNNER_KEYS_VERSION, problems: checkTable('', parseToml((cm as any).data['config.template.toml'])) }).toEqual({ version: RUNNER_KEYS_VERSION, problems: [] });
+      }
       // THEN the API server accepts every object: Namespaces for real, the rest as a server-side dry run
       const namespaces = outcome.accepted.filter((o) => o.kind === 'Namespace');
       if (namespaces.length) cluster.apply(asList(namespaces));
