@@ -121,9 +121,9 @@ describe('the raw escape hatch on a runner', () => {
 
 describe('the raw escape hatch on the manager', () => {
   test('GIVEN rawConfig on the manager THEN its keys are merged into the global table', () => {
-    const { objects } = managerStack({ rawConfig: { connection_max_age: '15m', sentry_dsn: 'https://k@sentry.example.com/1' } });
+    const { objects } = managerStack({ rawConfig: { experimental: { usage_logger: { max_rotation_age: '24h' } }, sentry_dsn: 'https://k@sentry.example.com/1' } });
     const model = parse(templateOf(objects)) as any;
-    expect(model.connection_max_age).toBe('15m');
+    expect(model.experimental.usage_logger.max_rotation_age).toBe('24h');
     expect(model.sentry_dsn).toBe('https://k@sentry.example.com/1');
     expect(model.concurrent).toBe(10);
   });
@@ -140,7 +140,8 @@ describe('the raw escape hatch on the manager', () => {
     ['a typo', { sentry_dns: 'x' }, 'invalid rawConfig.sentry_dns "sentry_dns": is not a key of [global] in gitlab-runner v18.9.0; did you mean "sentry_dsn"?'],
     ['a key a prop sets', { concurrent: 4 }, 'invalid rawConfig.concurrent "concurrent": is set by the typed prop concurrent (manager)'],
     ['runners', { runners: [] }, 'is set by the library: one [[runners]] entry per addRunner()'],
-    ['a wrong type', { connection_max_age: 15 * 60 * 1e9 + 0.5 }, 'must be a Go duration string'],
+    ['a wrong type', { experimental: { usage_logger: { max_rotation_age: 15 * 60 * 1e9 + 0.5 } } }, 'must be a Go duration string'],
+    ['a key a prop sets (connectionMaxAge)', { connection_max_age: '15m' }, 'invalid rawConfig.connection_max_age "connection_max_age": is set by the typed prop connectionMaxAge (manager)'],
   ])('GIVEN manager rawConfig with %s THEN a ConfigError says what is wrong', (_what, rawConfig, message) => {
     expect(() => managerStack({ rawConfig: rawConfig as any })).toThrow(message);
   });

@@ -120,6 +120,13 @@ export interface GitLabRunnerManagerProps extends PodOptions {
    */
   readonly drainTimeout?: Duration;
   /**
+   * How long the manager reuses a connection to GitLab before opening a new one
+   * (`connection_max_age`); shorter spreads managers over GitLab's nodes behind a load balancer
+   * sooner. Whole seconds, at least 1 s.
+   * @default - the runner's default, 15 minutes (the key is left out)
+   */
+  readonly connectionMaxAge?: Duration;
+  /**
    * Manager container requests and limits.
    * @default - cpu 100m/500m, memory 128Mi/256Mi (request/limit)
    */
@@ -166,7 +173,7 @@ export interface GitLabRunnerManagerProps extends PodOptions {
   readonly proxy?: ProxyOptions;
   /**
    * The escape hatch: config.toml keys no prop covers, merged into the global table, e.g.
-   * `{ connection_max_age: '15m' }`. Checked like a runner's `rawConfig`: keys gitlab-runner
+   * `{ sentry_dsn: 'https://…' }`. Checked like a runner's `rawConfig`: keys gitlab-runner
    * defines, of their TOML type, none a prop or the library sets. Same as
    * {@link GitLabRunnerManager.addRawConfig}.
    * @default - none
@@ -307,6 +314,7 @@ export class GitLabRunnerManager extends Construct {
       log_format: v.oneOf(this, 'logFormat', props.logFormat ?? MANAGER_DEFAULTS.logFormat, ['runner', 'text', 'json']),
       listen_address: `:${METRICS_PORT}`,
       shutdown_timeout: this.shutdownSeconds,
+      connection_max_age: connectionMaxAge(this, props.connectionMaxAge),
     };
     const replicas = v.integer(this, 'replicas', props.replicas ?? MANAGER_DEFAULTS.replicas, 1);
     if (props.systemIdSeed !== undefined && (typeof props.systemIdSeed !== 'string' || props.systemIdSeed === '')) {
@@ -394,7 +402,7 @@ export class GitLabRunnerManager extends Construct {
    * covers into the global table, checked against the keys gitlab-runner defines.
    *
    * @example
-   * manager.addRawConfig({ connection_max_age: '15m' });
+   * manager.addRawConfig({ sentry_dsn: 'https://key@sentry.example.com/1' });
    */
   public addRawConfig(raw: RawConfig): this {
     return this.mergeRawConfig('addRawConfig()', raw);
@@ -817,4 +825,14 @@ function propName(path: ReadonlyArray<string | number>, isKey: boolean): string 
     userKey = typeof segment === 'string' && USER_KEYED.has(segment);
   });
   return out;
+}
+
+/**
+ * `connection_max_age` as a Go duration string (`15m`): the runner would read a TOML integer as
+ * nanoseconds. Undefined when unset, so the runner's default applies.
+ */
+function connectionMaxAge(scope: GitLabRunnerManager, value: Duration | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  v.noValue(scope, 'connectionMaxAge', v.seconds(scope, 'connectionMaxAge', value, 1), 'config.toml holds it as a Go duration string (e.g. "15m"), which the chart does not compute');
+  return v.goDuration(scope, 'connectionMaxAge', value, 1);
 }

@@ -43,7 +43,7 @@ export const KEY_USES: Readonly<Record<string, KeyUse>> = {
   'shutdown_timeout': { prop: 'shutdownTimeout (manager)' },
   'listen_address': { library: 'the metrics listener the probes and the metrics Service use' },
   'runners': { library: 'one [[runners]] entry per addRunner()' },
-  'connection_max_age': { escapeHatch: RARE },
+  'connection_max_age': { prop: 'connectionMaxAge (manager)' },
   'session_server': { escapeHatch: 'the interactive web terminal needs a Service and ingress the library does not emit' },
 
   // [[runners]].
@@ -82,6 +82,7 @@ export const KEY_USES: Readonly<Record<string, KeyUse>> = {
   'runners.cache.s3.UploadRoleARN': { escapeHatch: RARE },
   'runners.cache.s3.RoleARN': { escapeHatch: RARE },
   'runners.cache.gcs.PrivateKey': { refused: CREDENTIAL },
+  'runners.cache.gcs.AccessID': { refused: 'only used with PrivateKey (refused); a key file is GcsCache\'s credentialsFile, mounted from a Secret' },
   'runners.cache.gcs.UniverseDomain': { escapeHatch: RARE },
   'runners.cache.azure.AccountKey': { refused: CREDENTIAL },
 
@@ -102,6 +103,8 @@ export const KEY_USES: Readonly<Record<string, KeyUse>> = {
   'runners.kubernetes.build_container_security_context.run_as_group': { prop: 'buildContainerSecurityContext.runAsGroup' },
   'runners.kubernetes.build_container_security_context.run_as_non_root': { prop: 'buildContainerSecurityContext.runAsNonRoot' },
   'runners.kubernetes.build_container_security_context.allow_privilege_escalation': { prop: 'buildContainerSecurityContext.allowPrivilegeEscalation' },
+  'runners.kubernetes.build_container_security_context.read_only_root_filesystem': { prop: 'buildContainerSecurityContext.readOnlyRootFilesystem' },
+  'runners.kubernetes.build_container_security_context.capabilities': { prop: 'buildContainerSecurityContext.capabilities' },
   'runners.kubernetes.ca_file': { refused: API_CONNECTION },
   'runners.kubernetes.cap_add': { prop: 'capAdd' },
   'runners.kubernetes.cap_drop': { prop: 'capDrop' },

@@ -1,7 +1,9 @@
 // The typed model of GitLab Runner's config.toml. Field names are the exact TOML keys (snake_case
 // for runner settings, CamelCase under [runners.cache], as the runner spells them), so a model
 // object serializes 1:1 and a parsed file compares equal to the model it came from.
-// Only keys this library sets are modelled; see docs.gitlab.com/runner/configuration/advanced-configuration.
+// Only keys a typed prop or the library sets are modelled (test/model-keys.test.ts checks that
+// each one reaches config.toml from props); the rest are reached with the raw escape hatch.
+// See docs.gitlab.com/runner/configuration/advanced-configuration.
 
 /** The whole config.toml. */
 export interface RunnerConfigToml {
@@ -17,7 +19,7 @@ export interface RunnerConfigToml {
   listen_address: string;
   /** Seconds to wait for jobs to be cleaned up on a forceful shutdown. */
   shutdown_timeout: number;
-  /** How long a TLS connection to GitLab is reused, e.g. `15m`. */
+  /** How long a connection to GitLab is reused, a Go duration, e.g. `15m`. */
   connection_max_age?: string;
   /** The `[[runners]]` entries. */
   runners: RunnerEntryToml[];
@@ -427,8 +429,6 @@ export interface CacheToml {
   Path?: string;
   /** Share cache keys between runners. */
   Shared?: boolean;
-  /** Largest archive uploaded, in bytes (0: no limit). */
-  MaxUploadedArchiveSize?: number;
   /** `[runners.cache.s3]`. */
   s3?: S3CacheToml;
   /** `[runners.cache.gcs]`. */
@@ -515,8 +515,6 @@ export interface S3CacheToml {
   ServerSideEncryption?: 'S3' | 'KMS' | 'DSSE-KMS';
   /** KMS key of `KMS`/`DSSE-KMS` encryption: key id, alias or ARN. */
   ServerSideEncryptionKeyID?: string;
-  /** Role to assume. */
-  RoleARN?: string;
 }
 
 /** `[runners.cache.gcs]`. */
@@ -525,10 +523,6 @@ export interface GcsCacheToml {
   BucketName: string;
   /** Path of a service-account key file. */
   CredentialsFile?: string;
-  /** Service-account e-mail, with `PrivateKey`. */
-  AccessID?: string;
-  /** Service-account private key. */
-  PrivateKey?: string;
 }
 
 /** One `[[runners.kubernetes.pod_spec]]` patch (the name the toleration code uses). */
