@@ -10,7 +10,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { applyPatch, Operation } from 'fast-json-patch';
-import { stringify } from 'yaml';
 import { GitLabRunnerManager } from '../../../src';
 import { asList, LocalCluster } from '../cluster';
 import {
@@ -62,7 +61,7 @@ describe('d. scheduling', () => {
       const dind = runners.find((r) => r.kubernetes.privileged)!;
       const untolerated = buildPod(dind, 'untolerated');
       untolerated.spec.tolerations = [];
-      cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], stringify(untolerated));
+      cluster.exec(`${process.env.E2E_BIN}/kubectl`, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], JSON.stringify(untolerated));
       await cluster.waitFor('the scheduler to report untolerated as unschedulable', () => {
         const pod = cluster.list('pods', '-n', dind.kubernetes.namespace).find((p) => p.metadata.name === 'untolerated');
         return !!pod?.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
@@ -95,12 +94,14 @@ describe('d. scheduling', () => {
 
       // WHEN the executor makes a build pod: tolerations from node_tolerations, then the pod_spec patch applied
       const kubectl = `${process.env.E2E_BIN}/kubectl`;
-      const create = (pod: object) => cluster.exec(kubectl, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], stringify(pod));
+      // JSON, not YAML: the yaml library writes the taint value yes unquoted, which kubectl (YAML 1.1) reads as a boolean
+      const create = (pod: object) => cluster.exec(kubectl, ['--kubeconfig', cluster.kubeconfig, 'create', '-f', '-'], JSON.stringify(pod));
       const pod = buildPod(runner, 'gpu-build-0');
       pod.spec.tolerations = tolerations({ ...runner, feature_flags: {} });
       for (const p of k.pod_spec) pod.spec = applyPatch(JSON.parse(JSON.stringify(pod.spec)), JSON.parse(p.patch) as Operation[], true, false).newDocument;
       expect(pod.spec.tolerations).toEqual(buildPod(runner, 'x').spec.tolerations);
-      expect([create(pod).status]).toEqual([0]);
+      const created = create(pod);
+      expect({ status: created.status, stderr: created.stderr.trim() }).toEqual({ status: 0, stderr: '' });
 
       // THEN the API server stores both tolerations, and the scheduler places the pod on a gpu node
       const stored = JSON.parse(cluster.kubectlOk('-n', k.namespace, 'get', 'pod', 'gpu-build-0', '-o', 'json'));
@@ -111,7 +112,8 @@ describe('d. scheduling', () => {
       // AND without the patch (node_tolerations alone: NoSchedule only) the NoExecute taint keeps the pod off the gpu nodes
       const unpatched = buildPod(runner, 'gpu-build-unpatched');
       unpatched.spec.tolerations = tolerations({ ...runner, feature_flags: {} });
-      expect([create(unpatched).status]).toEqual([0]);
+      const createdUnpatched = create(unpatched);
+      expect({ status: createdUnpatched.status, stderr: createdUnpatched.stderr.trim() }).toEqual({ status: 0, stderr: '' });
       await cluster.waitFor('the scheduler to report gpu-build-unpatched as unschedulable', () => {
         const found = cluster.list('pods', '-n', k.namespace).find((p) => p.metadata.name === 'gpu-build-unpatched');
         return !!found?.status?.conditions?.some((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
