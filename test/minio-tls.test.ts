@@ -101,6 +101,12 @@ describe('MinIO over TLS with a cert-manager Certificate', () => {
     });
   });
 
+  test('THEN the Namespace precedes the Certificate in it (`kubectl apply -f` creates objects in file order)', () => {
+    const at = (kind: string) => objects.findIndex((o) => o.kind === kind && (o.metadata.name === NS || o.metadata.namespace === NS));
+    expect(at('Namespace')).toBeGreaterThanOrEqual(0);
+    expect(at('Namespace')).toBeLessThan(at('Certificate'));
+  });
+
   test('THEN distributed MinIO reaches its peers over https, with the Certificate\'s Secret', () => {
     const sts = find(objects, 'StatefulSet', 'minio', NS);
     expect(minioContainer(sts).args.at(-1)).toMatch(/^https:\/\/minio-\{0\.\.\.3\}\.minio-hl\./);

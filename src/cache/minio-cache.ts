@@ -362,6 +362,19 @@ export class MinioCache extends Construct implements IRunnerCache {
     const host = `${this.serviceName}.${this.namespace}.svc.${clusterDomain}`;
     this.serverAddress = `${host}:${this.port}`;
     const headless = `${this.name}-hl`;
+    const labelParts = { name: 'minio', instance: this.name, component: 'cache' };
+    this.labels = standardLabels(labelParts);
+    this.selector = selectorLabels(labelParts);
+    this.buildPodLabels = { [CACHE_NAME_LABEL_KEY]: this.name, [CACHE_NAMESPACE_LABEL_KEY]: this.namespace };
+    const meta = { namespace: this.namespace, labels: this.labels };
+
+    // The Namespace comes first in the output: `kubectl apply -f` creates objects in file order,
+    // and the TLS Certificate below lives in it.
+    if (this.createNamespace) {
+      new k8s.KubeNamespace(this, 'Namespace', {
+        metadata: { name: this.namespace, labels: { ...this.labels, ...podSecurityLabels('restricted') } },
+      });
+    }
     if (p.tls !== undefined && !(p.tls instanceof MinioTls)) {
       invalid(this, 'tls', p.tls, 'must be MinioTls.fromSecret(secretName) or MinioTls.fromCertManager({ issuerRef })');
     }
@@ -375,17 +388,6 @@ export class MinioCache extends Construct implements IRunnerCache {
     this.scheme = this.tls ? 'https' : 'http';
     this.endpoint = `${this.scheme}://${this.serverAddress}`;
     this.policyName = `${this.bucketName}-readwrite`;
-    const labelParts = { name: 'minio', instance: this.name, component: 'cache' };
-    this.labels = standardLabels(labelParts);
-    this.selector = selectorLabels(labelParts);
-    this.buildPodLabels = { [CACHE_NAME_LABEL_KEY]: this.name, [CACHE_NAMESPACE_LABEL_KEY]: this.namespace };
-    const meta = { namespace: this.namespace, labels: this.labels };
-
-    if (this.createNamespace) {
-      new k8s.KubeNamespace(this, 'Namespace', {
-        metadata: { name: this.namespace, labels: { ...this.labels, ...podSecurityLabels('restricted') } },
-      });
-    }
     this.rootCredentials = root.provideIn(this.namespace, this.labels);
     this.cacheCredentials = this.cacheKeys.provideIn(this.namespace, this.labels);
 

@@ -12,7 +12,7 @@ import { FakeNode, KubeObject, LocalCluster } from './cluster';
 export const repoRoot = path.join(__dirname, '..', '..');
 
 /** The built-in API groups the outputs use; anything else is a custom resource. */
-const BUILT_IN_API = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1|admissionregistration\.k8s\.io\/v1)$/;
+const BUILT_IN_API = /^(v1|apps\/v1|batch\/v1|rbac\.authorization\.k8s\.io\/v1|networking\.k8s\.io\/v1|policy\/v1|admissionregistration\.k8s\.io\/v1|scheduling\.k8s\.io\/v1)$/;
 
 /** Every object in a folder of YAML files, decoded as Kubernetes decodes them (YAML 1.1). */
 export function readOutput(dir: string): { text: string; objects: KubeObject[] } {
@@ -62,6 +62,8 @@ export function tolerations(runner: RunnerEntry): Array<Record<string, string>> 
  * The nodes a stack expects: one ordinary node, and two nodes for each tainted pool, with the
  * pool's labels and taints. Pools are read from Karpenter NodePools, Config Connector node pools
  * and the runners that select and tolerate a pool (the only trace an existing pool leaves).
+ * Workloads of the stack itself placed by a nodeSelector (the manager's or MinIO's, e.g. on a
+ * system pool) get two `placed-` nodes with those labels, tainted as their tolerations allow.
  */
 export function expectedNodes(objects: KubeObject[]): FakeNode[] {
   const pools = new Map<string, { labels: Record<string, string>; taints: FakeNode['taints'] }>();
@@ -82,9 +84,22 @@ export function expectedNodes(objects: KubeObject[]): FakeNode[] {
     const taints = tolerations(runner).filter((t) => t.operator === 'Equal' && t.effect).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
     add(runner.kubernetes.node_selector ?? {}, taints);
   }
+  const placements = new Map<string, { labels: Record<string, string>; taints: NonNullable<FakeNode['taints']> }>();
+  for (const o of objects) {
+    if (!['StatefulSet', 'Deployment', 'Job'].includes(o.kind)) continue;
+    const spec = o.spec.template.spec;
+    const labels: Record<string, string> = spec.nodeSelector ?? {};
+    if (!Object.keys(labels).length) continue;
+    const taints = ((spec.tolerations ?? []) as Array<Record<string, string>>)
+      .filter((t) => t.operator === 'Equal' && t.effect).map((t) => ({ key: t.key, value: t.value, effect: t.effect }));
+    placements.set(JSON.stringify([labels, taints]), { labels, taints });
+  }
   const nodes: FakeNode[] = [{ name: 'ordinary-0' }];
   [...pools.values()].forEach((pool, i) => {
     for (const n of [0, 1]) nodes.push({ name: `pool-${i}-${n}`, labels: pool.labels, taints: pool.taints });
+  });
+  [...placements.values()].forEach((placement, i) => {
+    for (const n of [0, 1]) nodes.push({ name: `placed-${i}-${n}`, labels: placement.labels, taints: placement.taints });
   });
   return nodes;
 }

@@ -29,6 +29,11 @@ describe('a. plain output', () => {
       expect(pods.length).toBe(expectedPodCount(objects));
       // AND none of them lands on a tainted pool node
       expect(pods.filter((p) => p.spec.nodeName.startsWith('pool-')).map((p) => p.metadata.name)).toEqual([]);
+      // AND pods placed by a nodeSelector (a manager or MinIO on a system pool) run on the nodes it
+      // selects, tainted as they tolerate, and a priorityClassName resolves to its PriorityClass's value
+      const placed = pods.filter((p) => Object.keys(p.spec.nodeSelector ?? {}).length);
+      expect(placed.filter((p) => !p.spec.nodeName.startsWith('placed-')).map((p) => `${p.metadata.name} on ${p.spec.nodeName}`)).toEqual([]);
+      expect(pods.filter((p) => p.spec.priorityClassName && typeof p.spec.priority !== 'number').map((p) => p.metadata.name)).toEqual([]);
 
       // Negative control: a workload that breaks its namespace's level does draw the warning checked above
       const restricted = objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/warn'] === 'restricted')!;
