@@ -27,6 +27,7 @@ const CASES: Array<[string, string, string]> = [
   ['a separate config.toml (--config)', 'with-config.yaml', 'with-config.toml'],
   ['keys the importer does not know', 'unknown-key.yaml', ''],
   ['values and a template of the wrong shape', 'wrong-shapes.yaml', ''],
+  ['the settings the library has gained props for (placement, env, volumes, CA, scripts, overrides, Azure)', 'newer-props.yaml', ''],
 ];
 
 function run(values: string, config: string): ImportResult {
@@ -122,7 +123,7 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(risky).toEqual(expect.arrayContaining([
       'gitlabUrl', 'runnerRegistrationToken', 'rbac.rules', 'rbac.clusterWideAccess', 'envVars.RUNNER_TOKEN',
       'runners.config#runners[0].token', 'runners.config#runners[0].kubernetes.privileged',
-      'runners.config#runners[0].kubernetes.volumes.host_path', 'runners.config#runners[0].cache.s3.tls_verify',
+      'runners.config#runners[0].kubernetes.volumes.host_path[0]', 'runners.config#runners[0].cache.s3.tls_verify',
       'runners.config#runners[0].cache.s3.Insecure', 'runners.config#runners[0].cache.s3.AccessKey',
       'runners.config#runners[0].environment.DEPLOY_PASSWORD',
     ]));
