@@ -143,6 +143,38 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(report.risky).toEqual([]);
   });
 
+  test('GIVEN chart values the library now has props for WHEN imported THEN they become those props, and what the library refuses is flagged, not copied', () => {
+    const { mainTs, report } = results.get('newer-props.yaml')!;
+    const convertedTo = (path: string) => report.converted.find((c) => c.path === path)?.text;
+    // The manager pod.
+    expect(mainTs).toContain("caBundle: { secretName: 'gitlab-ca', key: 'gitlab.example.com.crt' }");
+    expect(mainTs).toContain('drainTimeout: Duration.seconds(1800)');
+    expect(mainTs).toContain("rawConfig: { connection_max_age: '10m' }");
+    expect(mainTs).toContain("podLabels: { team: 'platform' }");
+    expect(mainTs).not.toContain("'app.kubernetes.io/name': 'my-runner'");
+    expect(mainTs).toContain("httpsProxy: 'http://proxy.example.com:3128'");
+    expect(mainTs).toContain("{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }");
+    expect(mainTs).toMatch(/new RunnerMonitoring\(this, 'monitoring', \{\n\s+manager: manager,/);
+    // The runners.
+    expect(convertedTo('runners.config#runners[0].output_limit')).toBe('outputLimit');
+    expect(convertedTo('runners.config#runners[0].kubernetes.affinity')).toBe('affinity');
+    expect(mainTs).toContain("required: [{ matchExpressions: [{ key: 'node.example.com/ci', operator: 'Exists' }] }]");
+    expect(mainTs).toContain("podSpecPatches: [{ name: 'hostname', patchType: 'merge', patch: { hostname: 'ci-build' } }]");
+    expect(mainTs).toContain("kubernetes: { runtime_class_name: 'gvisor', scheduler_name: 'ci-scheduler' }");
+    expect(convertedTo('runners.config#runners[0].kubernetes.runtime_class_name')).toMatch(/^via rawConfig/);
+    expect(mainTs).toContain('new AzureCache(this, \'cache\'');
+    // What the library refuses: reported with its reason, never sent through the escape hatch.
+    expect(report.unmapped.find((u) => u.path === 'runners.config#runners[0].kubernetes.host')?.text).toContain('is refused');
+    expect(mainTs).not.toContain('other-cluster');
+    expect(report.risky.map((r) => r.path)).toEqual(expect.arrayContaining([
+      'volumes[1]', 'runners.config#runners[0].kubernetes.volumes.host_path', 'runners.config#runners[1].kubernetes.volumes.host_path[0]',
+      'runners.config#runners[0].kubernetes.node_tolerations_overwrite_allowed', 'runners.config#runners[1].kubernetes.node_tolerations_overwrite_allowed',
+    ]));
+    expect(mainTs).not.toContain('docker.sock');
+    expect(mainTs).not.toContain("tolerations: '.*'");
+    expect(mainTs).toContain("hostPath: '/mnt/ci-layers'");
+  });
+
   test('GIVEN a config template with Helm expressions WHEN imported THEN known ones are evaluated and the others reported at their key', () => {
     const { mainTs, report } = results.get('multi-runner.yaml')!;
     expect(mainTs).toContain("buildResources: { memory: { limit: '8Gi' } }"); // {{ .Values.bigMemory }}

@@ -217,7 +217,9 @@ export function mapManagerPod(k: Keys, props: Props, gitlabUrl: string, shutdown
       monitoring.interval = seconds(secs);
       report.convert('metrics.serviceMonitor.interval', 'RunnerMonitoring interval');
     } else if (interval !== undefined) report.unmap('metrics.serviceMonitor.interval', `${JSON.stringify(interval)}: RunnerMonitoring takes whole seconds from 5 to 300; its default (30s) applies`);
-    k.unmap('metrics.serviceMonitor', 'RunnerMonitoring scrapes the manager pods directly (a PodMonitor): relabelings, TLS and other ServiceMonitor settings are not converted');
+    for (const leaf of k.rest().filter((l) => l.path.startsWith('metrics.serviceMonitor.'))) {
+      k.unmap(leaf.path, 'RunnerMonitoring scrapes the manager pods directly (a PodMonitor): relabelings, TLS and other ServiceMonitor settings are not converted');
+    }
   } else if (enabled !== undefined) {
     report.convert('metrics.serviceMonitor.enabled', 'no RunnerMonitoring (off, as in the values)');
     k.unmap('metrics.serviceMonitor', 'the ServiceMonitor is off: its settings are not used');
