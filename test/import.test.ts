@@ -175,6 +175,13 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(mainTs).toContain("hostPath: '/mnt/ci-layers'");
   });
 
+  test('GIVEN an S3 cache with KMS encryption and a RoleARN WHEN imported THEN the encryption is a typed prop and the role goes through the cache table of rawConfig', () => {
+    const { mainTs, report } = results.get('s3-cache.yaml')!;
+    expect(mainTs).toContain("serverSideEncryption: { type: 'KMS', kmsKeyId: 'alias/runner-cache' }");
+    expect(mainTs).toMatch(/rawConfig: \{\s+cache: \{ s3: \{ RoleARN: 'arn:aws:iam::111122223333:role\/runner-cache-upload' \} \}/);
+    expect(report.converted.find((c) => c.path === 'runners.config#runners[0].cache.s3.RoleARN')?.text).toMatch(/^via rawConfig/);
+  });
+
   test('GIVEN a config template with Helm expressions WHEN imported THEN known ones are evaluated and the others reported at their key', () => {
     const { mainTs, report } = results.get('multi-runner.yaml')!;
     expect(mainTs).toContain("buildResources: { memory: { limit: '8Gi' } }"); // {{ .Values.bigMemory }}
