@@ -27,6 +27,7 @@ const CASES: Array<[string, string, string]> = [
   ['a separate config.toml (--config)', 'with-config.yaml', 'with-config.toml'],
   ['keys the importer does not know', 'unknown-key.yaml', ''],
   ['values and a template of the wrong shape', 'wrong-shapes.yaml', ''],
+  ['the settings the library has gained props for (placement, env, volumes, CA, scripts, overrides, Azure)', 'newer-props.yaml', ''],
 ];
 
 function run(values: string, config: string): ImportResult {
@@ -122,7 +123,7 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(risky).toEqual(expect.arrayContaining([
       'gitlabUrl', 'runnerRegistrationToken', 'rbac.rules', 'rbac.clusterWideAccess', 'envVars.RUNNER_TOKEN',
       'runners.config#runners[0].token', 'runners.config#runners[0].kubernetes.privileged',
-      'runners.config#runners[0].kubernetes.volumes.host_path', 'runners.config#runners[0].cache.s3.tls_verify',
+      'runners.config#runners[0].kubernetes.volumes.host_path[0]', 'runners.config#runners[0].cache.s3.tls_verify',
       'runners.config#runners[0].cache.s3.Insecure', 'runners.config#runners[0].cache.s3.AccessKey',
       'runners.config#runners[0].environment.DEPLOY_PASSWORD',
     ]));
@@ -140,6 +141,45 @@ describe('cdk8s-gitlab-runner import', () => {
     expect(mainTs).toContain("nodeLabel: { key: 'dedicated', value: 'ci-privileged' }");
     expect(mainTs).toMatch(/manager\.addDindRunner\('dind', \{\n\s+token: \{ secretName: 'dind-runner-token' \},\n\s+nodePool: privilegedPool,/);
     expect(report.risky).toEqual([]);
+  });
+
+  test('GIVEN chart values the library now has props for WHEN imported THEN they become those props, and what the library refuses is flagged, not copied', () => {
+    const { mainTs, report } = results.get('newer-props.yaml')!;
+    const convertedTo = (path: string) => report.converted.find((c) => c.path === path)?.text;
+    // The manager pod.
+    expect(mainTs).toContain("caBundle: { secretName: 'gitlab-ca', key: 'gitlab.example.com.crt' }");
+    expect(mainTs).toContain('drainTimeout: Duration.seconds(1800)');
+    expect(mainTs).toContain("rawConfig: { connection_max_age: '10m' }");
+    expect(mainTs).toContain("podLabels: { team: 'platform' }");
+    expect(mainTs).not.toContain("'app.kubernetes.io/name': 'my-runner'");
+    expect(mainTs).toContain("httpsProxy: 'http://proxy.example.com:3128'");
+    expect(mainTs).toContain("{ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }");
+    expect(mainTs).toMatch(/new RunnerMonitoring\(this, 'monitoring', \{\n\s+manager: manager,/);
+    // The runners.
+    expect(convertedTo('runners.config#runners[0].output_limit')).toBe('outputLimit');
+    expect(convertedTo('runners.config#runners[0].kubernetes.affinity')).toBe('affinity');
+    expect(mainTs).toContain("required: [{ matchExpressions: [{ key: 'node.example.com/ci', operator: 'Exists' }] }]");
+    expect(mainTs).toContain("podSpecPatches: [{ name: 'hostname', patchType: 'merge', patch: { hostname: 'ci-build' } }]");
+    expect(mainTs).toContain("kubernetes: { runtime_class_name: 'gvisor', scheduler_name: 'ci-scheduler' }");
+    expect(convertedTo('runners.config#runners[0].kubernetes.runtime_class_name')).toMatch(/^via rawConfig/);
+    expect(mainTs).toContain('new AzureCache(this, \'cache\'');
+    // What the library refuses: reported with its reason, never sent through the escape hatch.
+    expect(report.unmapped.find((u) => u.path === 'runners.config#runners[0].kubernetes.host')?.text).toContain('is refused');
+    expect(mainTs).not.toContain('other-cluster');
+    expect(report.risky.map((r) => r.path)).toEqual(expect.arrayContaining([
+      'volumes[1]', 'runners.config#runners[0].kubernetes.volumes.host_path', 'runners.config#runners[1].kubernetes.volumes.host_path[0]',
+      'runners.config#runners[0].kubernetes.node_tolerations_overwrite_allowed', 'runners.config#runners[1].kubernetes.node_tolerations_overwrite_allowed',
+    ]));
+    expect(mainTs).not.toContain('docker.sock');
+    expect(mainTs).not.toContain("tolerations: '.*'");
+    expect(mainTs).toContain("hostPath: '/mnt/ci-layers'");
+  });
+
+  test('GIVEN an S3 cache with KMS encryption and a RoleARN WHEN imported THEN the encryption is a typed prop and the role goes through the cache table of rawConfig', () => {
+    const { mainTs, report } = results.get('s3-cache.yaml')!;
+    expect(mainTs).toContain("serverSideEncryption: { type: 'KMS', kmsKeyId: 'alias/runner-cache' }");
+    expect(mainTs).toMatch(/rawConfig: \{\s+cache: \{ s3: \{ RoleARN: 'arn:aws:iam::111122223333:role\/runner-cache-upload' \} \}/);
+    expect(report.converted.find((c) => c.path === 'runners.config#runners[0].cache.s3.RoleARN')?.text).toMatch(/^via rawConfig/);
   });
 
   test('GIVEN a config template with Helm expressions WHEN imported THEN known ones are evaluated and the others reported at their key', () => {

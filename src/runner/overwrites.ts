@@ -80,7 +80,7 @@ type OverwriteKeys = Partial<Pick<KubernetesExecutorToml,
   | 'pod_labels_overwrite_allowed' | 'pod_annotations_overwrite_allowed'>> & Record<string, string | undefined>;
 
 // Go RE2 syntax JavaScript reads differently or not at all, and JavaScript syntax RE2 refuses.
-const NOT_SHARED = /\(\?[=!]|\(\?<[=!]|\(\?P?<|\(\?[a-zA-Z-]+[):]|\\[1-9]|\\k<|\\[AzZ]|\[\[:|\\[pP]/;
+export const NOT_SHARED = /\(\?[=!]|\(\?<[=!]|\(\?P?<|\(\?[a-zA-Z-]+[):]|\\[1-9]|\\k<|\\[AzZ]|\[\[:|\\[pP]/;
 
 /**
  * An overwrite pattern: compiled as the runner compiles it and refused where JavaScript and Go

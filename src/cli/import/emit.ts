@@ -69,6 +69,10 @@ export function emitMainTs(plan: Plan, header: readonly string[]): string {
     const call = `manager.${r.method}(${quote(r.name)}, ${object(r.options, d, imports)})`;
     body.push(`${pad(d)}${call}${r.cache ? `.useCache(${r.cache})` : ''};`);
   }
+  if (plan.monitoring) {
+    use(imports, LIBRARY, 'RunnerMonitoring');
+    body.push(`${pad(d)}new RunnerMonitoring(this, 'monitoring', ${object(plan.monitoring, d, imports)});`);
+  }
   const importLines = [...imports.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([mod, names]) => `import { ${[...names].sort((a, b) => a.localeCompare(b)).join(', ')} } from '${mod}';`);

@@ -4,7 +4,9 @@ import { parse as parseToml } from 'smol-toml';
 import { emitMainTs } from './emit';
 import { resolveTemplate, unresolvedIn } from './helm-template';
 import { Keys } from './keys';
-import { Plan, seconds } from './plan';
+import { PodToleration, Taint, toleratesTaint } from '../../common/tolerations';
+import { Expr, Plan, seconds } from './plan';
+import { takeRaw } from './raw-mapping';
 import { ImportReport } from './report';
 import { mapRunners } from './toml-mapping';
 import { ImportInputError, parseValues } from './values';
@@ -52,7 +54,7 @@ export function convert(sources: ImportSources): ImportResult {
   const values = parseValues(sources.values, sources.valuesFile);
   const k = new Keys(values, '', report);
   const manager = mapValues(k, sources.namespace, report);
-  const plan: Plan = { manager: manager.props, pools: [], caches: [], runners: [] };
+  const plan: Plan = { manager: manager.props, pools: [], caches: [], runners: [], monitoring: manager.monitoring };
 
   // The config.toml template: --config, else runners.config.
   let template: string | undefined;
@@ -88,9 +90,6 @@ export function convert(sources: ImportSources): ImportResult {
     }
   }
   toml.unmap('listen_address', 'the metrics listener is fixed at :9252 (the probes use it)');
-  toml.unmap('session_server', 'the interactive web terminal session server is not offered');
-  toml.unmap('sentry_dsn', 'no Sentry option in this version');
-  toml.unmap('connection_max_age', 'no option for connection_max_age in this version: the runner default (15m) applies');
   mapRunners(toml, plan, {
     source,
     gitlabUrl: manager.gitlabUrl,
@@ -98,15 +97,34 @@ export function convert(sources: ImportSources): ImportResult {
     firstToken: { secretName: manager.firstTokenSecret },
     cacheSecretName: k.peek('runners.cache.secretName') as string | undefined,
     defaultName: k.peek('runners.name') as string | undefined,
+    caBundle: plan.manager.caBundle !== undefined,
     report,
     unresolved: (v) => unresolvedIn(v, resolved.expressions),
   });
+  // The manager must not tolerate a privileged pool's taint: its pods would share those nodes.
+  const tolerations = plan.manager.tolerations as Array<Record<string, unknown>> | undefined;
+  if (tolerations) {
+    const kept = tolerations.filter((t) => {
+      const pool = plan.pools.find((p) => toleratesTaint(t as PodToleration, p.props.taint as unknown as Taint));
+      if (pool) report.risk('tolerations', `${JSON.stringify(t)} tolerates the taint of the privileged node pool "${pool.id}": the manager, which holds the runner tokens, would run beside privileged builds. Not converted (the library refuses it)`);
+      return !pool;
+    });
+    plan.manager.tolerations = kept.length ? kept as Expr : undefined;
+  }
+  // Global keys no prop covers: the manager's escape hatch, after the values' own (connectionMaxAge, …).
+  for (const key of Object.keys((plan.manager.rawConfig as Record<string, Expr> | undefined) ?? {})) {
+    toml.unmap(key, `set by ${sources.valuesFile} too, which wins, as in the chart`);
+  }
+  const raw = takeRaw(toml, '', report);
+  if (raw) plan.manager.rawConfig = { ...(plan.manager.rawConfig as Record<string, Expr> | undefined), ...raw };
   toml.reportRest('not known to the importer: check whether the library offers it (README, API reference) and add it to main.ts by hand');
 
   // Values the TOML mapping used.
   const cacheSecret = k.take('runners.cache.secretName');
   if (cacheSecret !== undefined) {
     if (plan.caches.some((c) => c.className === 'S3Cache' && c.props.credentials !== undefined)) report.convert('runners.cache.secretName', 'S3Cache credentials: CacheCredentials.fromSecret() (keys accesskey, secretkey)');
+    else if (plan.caches.some((c) => c.className === 'GcsCache' && c.props.credentialsFile !== undefined)) report.convert('runners.cache.secretName', 'GcsCache credentialsFile: { secretName } (key gcs-application-credentials-file)');
+    else if (plan.caches.some((c) => c.className === 'AzureCache' && c.props.accountKey !== undefined)) report.convert('runners.cache.secretName', 'AzureCache accountKey: { secretName } (key azureStorageAccountKey)');
     else if (plan.caches.some((c) => c.className === 'GcsCache')) report.unmap('runners.cache.secretName', 'GcsCache is keyless: the manager signs cache URLs as its own Google identity (GKE Workload Identity: serviceAccount.annotations iam.gke.io/gcp-service-account)');
     else report.unmap('runners.cache.secretName', 'no S3 cache in the runners\' config uses it');
   }

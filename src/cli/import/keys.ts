@@ -4,7 +4,7 @@ import { ImportReport } from './report';
 // mapper took, so the keys nobody took end up in the report: nothing is dropped silently.
 
 /** A leaf: a scalar, a list (taken whole) or an empty mapping. */
-interface Leaf {
+export interface Leaf {
   readonly path: string;
   readonly value: unknown;
 }
@@ -89,6 +89,11 @@ export class Keys {
     const value = this.take(path);
     if (value !== undefined) this.report.unmap(this.at(path), reason);
     return value;
+  }
+
+  /** The leaves not taken yet, with a value (empty ones are left for {@link reportRest}). */
+  public rest(): Leaf[] {
+    return this.all.filter((l) => !this.taken.has(l.path) && !isEmpty(l.value));
   }
 
   /** Reports every leaf not taken: empty ones as empty, the others as unknown to the importer. */

@@ -34,7 +34,7 @@ export interface CachePlan {
   /** Construct id. */
   readonly id: string;
   /** The library class. */
-  readonly className: 'S3Cache' | 'GcsCache';
+  readonly className: 'S3Cache' | 'GcsCache' | 'AzureCache';
   /** Its props. */
   readonly props: Props;
   /** A key identifying equal caches, so runners with the same cache share one construct. */
@@ -63,6 +63,8 @@ export interface Plan {
   readonly caches: CachePlan[];
   /** Runners. */
   readonly runners: RunnerPlan[];
+  /** RunnerMonitoring props, if any. */
+  readonly monitoring?: Props;
 }
 
 /** `Duration.seconds(n)`. */

@@ -1,6 +1,8 @@
 import { Keys } from './keys';
 import { CachePlan, Code, Expr, Plan, PoolPlan, Props, RunnerPlan, seconds } from './plan';
+import { takeRaw } from './raw-mapping';
 import { ImportReport } from './report';
+import { mapAdvancedOptions, OverridePattern, recheckOverridePatterns } from './runner-options-mapping';
 
 // Maps the `[[runners]]` entries of a config.toml template (runners.config, or --config) to
 // runners of the library: addRunner, or addDindRunner on a tainted node pool for a privileged
@@ -20,63 +22,36 @@ export interface TomlContext {
   readonly cacheSecretName?: string;
   /** The default runner name (runners.name), if given. */
   readonly defaultName?: string;
+  /** Whether the manager got a caBundle (from certsSecretName): it names every runner's tls-ca-file. */
+  readonly caBundle?: boolean;
   /** The report. */
   readonly report: ImportReport;
   /** Unresolved Helm expressions, by marker. */
   readonly unresolved: (value: string) => string | undefined;
 }
 
-/** Runner keys the library has no prop for, with the reason. */
+/**
+ * Runner keys the importer does not convert although gitlab-runner defines them, with the reason.
+ * Keys with a typed prop are converted; other keys the escape hatch accepts go to `rawConfig`.
+ */
 export const RUNNER_UNMAPPED: Record<string, string> = {
-  'output_limit': 'no runner option for the job log limit in this version; the runner default (4096 kB) applies',
   'builds_dir': 'the executor\'s build directory is fixed at /builds (the library checks volumes against it)',
   'cache_dir': 'local cache directories are not used: the distributed cache is wired with useCache()',
   'shell': 'the Kubernetes executor picks the shell from the job image',
-  'clone_url': 'no runner option for a clone URL in this version: runners clone from gitlabUrl',
-  'pre_get_sources_script': 'no runner option for hook scripts in this version',
-  'pre_build_script': 'no runner option for hook scripts in this version',
-  'post_build_script': 'no runner option for hook scripts in this version',
-  'tls-ca-file': 'custom CA certificates for GitLab are not offered in this version: the manager trusts the image\'s CA bundle',
-  'tls-cert-file': 'client certificates are not offered in this version',
-  'tls-key-file': 'client certificates are not offered in this version',
+  'tls-ca-file': 'a file path in the manager pod: the CA comes from the manager\'s caBundle (converted from certsSecretName, when the values set it), which names every runner\'s tls-ca-file itself',
+  'tls-cert-file': 'client certificates are not offered in this version: no file to point at in the manager pod',
+  'tls-key-file': 'client certificates are not offered in this version: no file to point at in the manager pod',
   'executor': '',
 };
 
-/** `[runners.kubernetes]` keys the library has no prop for, with the reason. */
+/** `[runners.kubernetes]` keys the importer does not convert, with the reason. */
 export const KUBERNETES_UNMAPPED: Record<string, string> = {
   service_account: 'build pods get the library\'s own ServiceAccount, with no API rights',
-  service_account_overwrite_allowed: 'per-job overrides stay off: they would let a job pick its own identity',
-  namespace_overwrite_allowed: 'per-job overrides stay off: they would let a job leave its build namespace',
+  service_account_overwrite_allowed: 'a pattern: the library takes the list of service accounts jobs may pick (jobOverrides.serviceAccounts), creates them and allows exactly those; list them by hand',
+  namespace_overwrite_allowed: 'per-job overrides of the namespace are refused: they would let a job leave its build namespace',
   namespace_per_job: 'build namespaces are created up front, with their Role; the manager gets no right to create namespaces',
-  bearer_token_overwrite_allowed: 'per-job overrides stay off',
-  pod_labels_overwrite_allowed: 'per-job overrides stay off',
-  pod_annotations_overwrite_allowed: 'per-job overrides stay off',
-  node_selector_overwrite_allowed: 'per-job overrides stay off',
-  node_tolerations_overwrite_allowed: 'per-job overrides stay off',
-  cpu_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  cpu_request_overwrite_max_allowed: 'per-job overrides stay off',
-  memory_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  memory_request_overwrite_max_allowed: 'per-job overrides stay off',
-  helper_cpu_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  helper_memory_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  service_cpu_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  service_memory_limit_overwrite_max_allowed: 'per-job overrides stay off',
-  pod_security_context: 'the library sets the build pod\'s security context itself (no privilege escalation; run-as from the image or buildContainerSecurityContext)',
-  helper_container_security_context: 'the library sets the helper container\'s security context itself',
-  service_container_security_context: 'the library sets the service containers\' security context itself',
-  affinity: 'no build pod affinity option in this version: use nodeSelector, or a tainted node pool',
-  dns_policy: 'no build pod DNS option in this version',
-  dns_config: 'no build pod DNS option in this version',
-  runtime_class_name: 'no build pod runtime class option in this version',
-  helper_image_flavor: 'the helper image is the one matching the runner version; set helperImage to change it',
-  cleanup_grace_period_seconds: 'no option for it in this version',
-  pod_termination_grace_period_seconds: 'no option for it in this version',
-  terminationGracePeriodSeconds: 'no option for it in this version',
-  host_aliases: 'no build pod host alias option in this version',
-  'volumes.host_path': 'host paths are not offered: a build pod could read or write the node',
-  'volumes.pvc': 'persistent volume claims are not offered for build pods in this version',
-  'volumes.config_map': 'ConfigMap volumes are not offered for build pods in this version',
-  'volumes.csi': 'CSI volumes are not offered for build pods in this version',
+  bearer_token_overwrite_allowed: 'refused: the manager talks to the API server with its own ServiceAccount only',
+  terminationGracePeriodSeconds: 'not a gitlab-runner key (the runner ignores it): pod_termination_grace_period_seconds is podTerminationGracePeriod',
 };
 
 /** Resource keys → (option, resource, side). */
@@ -140,6 +115,7 @@ export function mapRunners(keys: Keys, plan: Plan, ctx: TomlContext): void {
   const privilegedOf = (e: unknown) => asRecord(asRecord(e)?.kubernetes)?.privileged === true;
   const unprivilegedNamespaces = new Set(list.filter((e) => !privilegedOf(e)).map(nsOf).filter((n): n is string => typeof n === 'string'));
   const usedNames = new Set<string>();
+  const patterns: OverridePattern[] = [];
   list.forEach((entry, i) => {
     const path = `${ctx.source}#runners[${i}]`;
     if (!asRecord(entry)) {
@@ -148,8 +124,14 @@ export function mapRunners(keys: Keys, plan: Plan, ctx: TomlContext): void {
     }
     dropUnresolved(entry, path, ctx);
     flagInsecure(entry, path, report);
-    mapRunner(new Keys(entry, path, report), i, plan, ctx, usedNames, unprivilegedNamespaces);
+    patterns.push(...mapRunner(new Keys(entry, path, report), i, plan, ctx, usedNames, unprivilegedNamespaces));
   });
+  // Job placement patterns, once every privileged pool is known: none may reach one.
+  recheckOverridePatterns(patterns, plan.pools.map((pool) => {
+    const taint = pool.props.taint as { key: string; value: string; effect: string };
+    const label = pool.props.nodeLabel as { key: string; value: string } | undefined;
+    return { taint, label: label ? `${label.key}=${label.value}` : `${taint.key}=${taint.value}` };
+  }), report);
   // A manager needs a runner: the chart's own runner, as the chart would register it.
   if (plan.runners.length === 0) {
     report.unmap(ctx.source, 'no [[runners]] table: the importer adds one runner, "default", with the chart\'s token Secret');
@@ -157,7 +139,7 @@ export function mapRunners(keys: Keys, plan: Plan, ctx: TomlContext): void {
   }
 }
 
-function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNames: Set<string>, unprivilegedNamespaces: Set<string>): void {
+function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNames: Set<string>, unprivilegedNamespaces: Set<string>): OverridePattern[] {
   const { report } = ctx;
   const o: Record<string, Expr | undefined> = {};
 
@@ -307,7 +289,44 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
     report.convert(k.at(`kubernetes.volumes.secret[${i}]`), `volumes.secret[${i}] (read-only)`);
     return { secretName: String(s.name), mountPath: String(s.mount_path), items: asRecord(s.items) as Expr | undefined };
   });
-  if (emptyDir.length || secret.length) o.volumes = { emptyDir: emptyDir.length ? emptyDir : undefined, secret: secret.length ? secret : undefined };
+  const configMap: Props[] = tables(k, 'kubernetes.volumes.config_map', report).map((c, i) => {
+    report.convert(k.at(`kubernetes.volumes.config_map[${i}]`), `volumes.configMap[${i}] (read-only)`);
+    return { configMapName: String(c.name), mountPath: String(c.mount_path), items: asRecord(c.items) as Expr | undefined };
+  });
+  const pvc: Props[] = tables(k, 'kubernetes.volumes.pvc', report).map((c, i) => {
+    report.convert(k.at(`kubernetes.volumes.pvc[${i}]`), `volumes.pvc[${i}]`);
+    return { claimName: String(c.name), mountPath: String(c.mount_path), subPath: optString(c.sub_path), readOnly: optBool(c.read_only) };
+  });
+  const csi: Props[] = tables(k, 'kubernetes.volumes.csi', report).map((c, i) => {
+    report.convert(k.at(`kubernetes.volumes.csi[${i}]`), `volumes.csi[${i}]`);
+    return {
+      name: String(c.name), mountPath: String(c.mount_path), driver: String(c.driver), fsType: optString(c.fs_type),
+      volumeAttributes: asRecord(c.volume_attributes) as Expr | undefined, subPath: optString(c.sub_path), readOnly: optBool(c.read_only),
+    };
+  });
+  // Host paths: only a privileged runner's build namespace admits them (Pod Security "baseline" forbids them).
+  const hostPath: Props[] = [];
+  if (k.has('kubernetes.volumes.host_path')) {
+    if (!privileged) {
+      report.risk(k.at('kubernetes.volumes.host_path'), 'a host path in an unprivileged runner\'s build pods: a job could read or write the node (e.g. the container runtime socket). Not converted (the library refuses it: Pod Security "baseline" forbids host paths)');
+      k.take('kubernetes.volumes.host_path');
+    } else {
+      tables(k, 'kubernetes.volumes.host_path', report).forEach((h, i) => {
+        const node = String(h.host_path ?? h.mount_path);
+        if (/(docker|containerd|crio|podman)\.sock$|^\/$/.test(node)) {
+          report.risk(k.at(`kubernetes.volumes.host_path[${i}]`), `the node's ${node}: a job would control the node's container runtime (or its whole filesystem), and every other pod on it. Not converted; addDindRunner() runs its own Docker daemon`);
+          return;
+        }
+        hostPath.push({ name: String(h.name), mountPath: String(h.mount_path), hostPath: String(h.host_path ?? h.mount_path), readOnly: optBool(h.read_only) });
+        report.risk(k.at(`kubernetes.volumes.host_path[${i}]`), `the node's ${String(h.host_path ?? h.mount_path)} in a privileged runner's build pods: converted (volumes.hostPath[${i}]); jobs get the node's files`);
+      });
+    }
+  }
+  const volumes: Props = {
+    emptyDir: emptyDir.length ? emptyDir : undefined, secret: secret.length ? secret : undefined, configMap: configMap.length ? configMap : undefined,
+    pvc: pvc.length ? pvc : undefined, csi: csi.length ? csi : undefined, hostPath: hostPath.length ? hostPath : undefined,
+  };
+  if (Object.values(volumes).some((x) => x !== undefined)) o.volumes = volumes;
 
   // Build container security context: the parts the library offers.
   const bcsc: Record<string, Expr> = {};
@@ -328,23 +347,31 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
   const automount = k.take('kubernetes.automount_service_account_token');
   if (automount === true) report.risk(k.at('kubernetes.automount_service_account_token'), 'a ServiceAccount token in every build pod: not converted; build pods get no token and no API rights');
   else if (automount === false) report.convert(k.at('kubernetes.automount_service_account_token'), 'off (the library\'s default)');
-  const caps = k.take('kubernetes.cap_add');
-  if (caps !== undefined) report.risk(k.at('kubernetes.cap_add'), `added capabilities ${JSON.stringify(caps)}: not converted; the library drops all capabilities`);
-  k.unmap('kubernetes.cap_drop', 'the library drops all capabilities already');
+  const patterns = mapAdvancedOptions(k, o, privileged, report);
 
-  for (const [key, reason] of Object.entries(KUBERNETES_UNMAPPED)) {
-    if (key === 'volumes.host_path' && k.has('kubernetes.volumes.host_path')) {
-      report.risk(k.at('kubernetes.volumes.host_path'), 'a host path in build pods: a job could read or write the node (e.g. the container runtime socket). Not converted');
-      k.take('kubernetes.volumes.host_path');
-    } else k.unmap(`kubernetes.${key}`, reason);
-  }
+  for (const [key, reason] of Object.entries(KUBERNETES_UNMAPPED)) k.unmap(`kubernetes.${key}`, reason);
+  if (ctx.caBundle) k.convert('tls-ca-file', 'the manager\'s caBundle (from certsSecretName), which names every runner\'s tls-ca-file');
   for (const [key, reason] of Object.entries(RUNNER_UNMAPPED)) if (reason) k.unmap(key, reason);
 
   const cache = mapCache(k, ctx, plan);
 
+  // What no typed prop covers, the escape hatch may: checked as the library checks rawConfig.
+  const raw = takeRaw(k, 'runners', report);
+  if (raw) o.rawConfig = raw;
   k.reportRest('not known to the importer: check whether the library offers it (README, API reference) and add it to main.ts by hand');
-  const runner: RunnerPlan = { method: privileged ? 'addDindRunner' : 'addRunner', name, options: orderOptions(o), cache };
+  const options = orderOptions(o);
+  // The re-check edits the options the plan holds.
+  const runner: RunnerPlan = { method: privileged ? 'addDindRunner' : 'addRunner', name, options, cache };
   plan.runners.push(runner);
+  return patterns.map((p) => ({ ...p, options }));
+}
+
+function optString(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+function optBool(v: unknown): boolean | undefined {
+  return v === undefined || v === null ? undefined : Boolean(v);
 }
 
 /** An array of tables at `key` (taken); anything else is reported and read as none. */
@@ -389,7 +416,6 @@ function mapCache(k: Keys, ctx: TomlContext, plan: Plan): string | undefined {
   if (p !== undefined) common.path = String(p);
   const shared = k.convert(c('Shared'), 'shared');
   if (shared !== undefined) common.shared = Boolean(shared);
-  k.unmap(c('MaxUploadedArchiveSize'), 'no cache option for it in this version');
   let plan2: Omit<CachePlan, 'variable' | 'id' | 'key'> | undefined;
   if (type === 's3') {
     report.convert(k.at(c('Type')), 'S3Cache');
@@ -422,9 +448,20 @@ function mapCache(k: Keys, ctx: TomlContext, plan: Plan): string | undefined {
         report.unmap(k.at(c('s3')), 'no keys (runners.cache.secretName) and no AuthenticationType: the converted S3Cache uses the manager\'s own AWS identity (AuthenticationType "iam"); give it credentials: CacheCredentials.fromSecret(…) if the bucket needs keys');
       }
     }
-    k.unmap(c('s3.ServerSideEncryption'), 'no S3Cache option for server-side encryption in this version: set a default encryption on the bucket');
-    k.unmap(c('s3.ServerSideEncryptionKeyID'), 'no S3Cache option for server-side encryption in this version: set a default encryption on the bucket');
-    k.unmap(c('s3.RoleARN'), 'no S3Cache option to assume a role in this version: give the manager\'s ServiceAccount the role (IRSA or EKS Pod Identity, serviceAccountAnnotations)');
+    const sseType = k.take(c('s3.ServerSideEncryption'));
+    const sseKey = k.take(c('s3.ServerSideEncryptionKeyID'));
+    let serverSideEncryption: Props | undefined;
+    if (sseType !== undefined) {
+      const type = String(sseType).toUpperCase() === 'AES256' ? 'S3' : String(sseType).toUpperCase();
+      if (['S3', 'KMS', 'DSSE-KMS'].includes(type) && (type === 'S3') === (sseKey === undefined)) {
+        serverSideEncryption = { type, kmsKeyId: sseKey === undefined ? undefined : String(sseKey) };
+        report.convert(k.at(c('s3.ServerSideEncryption')), 'S3Cache serverSideEncryption.type');
+        if (sseKey !== undefined) report.convert(k.at(c('s3.ServerSideEncryptionKeyID')), 'S3Cache serverSideEncryption.kmsKeyId');
+      } else {
+        report.unmap(k.at(c('s3.ServerSideEncryption')), `"${String(sseType)}"${sseKey === undefined ? '' : ' with a key id'}: S3Cache takes S3 (no key id), KMS or DSSE-KMS (with ServerSideEncryptionKeyID); not converted`);
+        if (sseKey !== undefined) report.unmap(k.at(c('s3.ServerSideEncryptionKeyID')), 'goes with ServerSideEncryption, not converted');
+      }
+    } else if (sseKey !== undefined) report.unmap(k.at(c('s3.ServerSideEncryptionKeyID')), 'a key id without ServerSideEncryption: not converted');
     plan2 = {
       className: 'S3Cache',
       props: {
@@ -432,7 +469,7 @@ function mapCache(k: Keys, ctx: TomlContext, plan: Plan): string | undefined {
         serverAddress: server === undefined ? undefined : String(server),
         insecure: insecure === undefined ? undefined : Boolean(insecure),
         pathStyle: pathStyle === undefined ? undefined : Boolean(pathStyle),
-        credentials, ...common,
+        credentials, serverSideEncryption, ...common,
       },
     };
   } else if (type === 'gcs') {
@@ -442,14 +479,43 @@ function mapCache(k: Keys, ctx: TomlContext, plan: Plan): string | undefined {
       report.unmap(k.at(c('Type')), 'gcs cache without gcs.BucketName: no cache converted');
       return undefined;
     }
-    const keyless = 'GcsCache is keyless: the manager signs cache URLs as its own Google identity (GKE Workload Identity: annotate its ServiceAccount with iam.gke.io/gcp-service-account); key files are not mounted into the manager';
-    k.unmap(c('gcs.CredentialsFile'), keyless);
-    k.unmap(c('gcs.AccessID'), keyless);
+    // A key file: the chart mounts it from runners.cache.secretName; the library mounts it from a Secret too.
+    let credentialsFile: Props | undefined;
+    const file = k.take(c('gcs.CredentialsFile'));
+    if (file !== undefined && ctx.cacheSecretName !== undefined) {
+      credentialsFile = { secretName: ctx.cacheSecretName, key: 'gcs-application-credentials-file' };
+      report.convert(k.at(c('gcs.CredentialsFile')), `GcsCache credentialsFile: { secretName: '${ctx.cacheSecretName}', key: 'gcs-application-credentials-file' } (the chart's key for it)`);
+      report.risk(k.at(c('gcs.CredentialsFile')), 'a long-lived service-account key file: converted; prefer Workload Identity (drop credentialsFile, annotate the manager\'s ServiceAccount with iam.gke.io/gcp-service-account)');
+    } else if (file !== undefined) {
+      report.unmap(k.at(c('gcs.CredentialsFile')), 'a path in the pod, and no runners.cache.secretName holding the file: the converted GcsCache is keyless (Workload Identity); or set credentialsFile: { secretName, key } by hand');
+    }
+    k.unmap(c('gcs.AccessID'), 'an access id goes with an inline private key, which is never copied: the converted GcsCache is keyless (Workload Identity), or takes a key file (credentialsFile)');
     if (k.has(c('gcs.PrivateKey'))) report.risk(k.at(c('gcs.PrivateKey')), 'a private key written into the template: it ends up in git and in a ConfigMap. Not copied');
     k.take(c('gcs.PrivateKey'));
-    plan2 = { className: 'GcsCache', props: { bucketName: String(bucket), ...common } };
+    plan2 = { className: 'GcsCache', props: { bucketName: String(bucket), credentialsFile, ...common } };
+  } else if (type === 'azure') {
+    report.convert(k.at(c('Type')), 'AzureCache');
+    const account = k.convert(c('azure.AccountName'), 'AzureCache accountName');
+    const container = k.convert(c('azure.ContainerName'), 'AzureCache containerName');
+    if (account === undefined || container === undefined) {
+      report.unmap(k.at(c('Type')), 'azure cache without azure.AccountName and azure.ContainerName: no cache converted');
+      return undefined;
+    }
+    const domain = k.convert(c('azure.StorageDomain'), 'AzureCache storageDomain');
+    if (k.has(c('azure.AccountKey'))) report.risk(k.at(c('azure.AccountKey')), 'an account key written into the template: it ends up in git and in a ConfigMap. Not copied; the converted cache reads it from a Secret');
+    const inlineKey = k.take(c('azure.AccountKey')) !== undefined;
+    let accountKey: Props | undefined;
+    if (ctx.cacheSecretName !== undefined || inlineKey) {
+      const secretName = ctx.cacheSecretName ?? 'azure-cache-key';
+      accountKey = { secretName, key: 'azureStorageAccountKey' };
+      report.step(`The cache's account key: \`kubectl -n ${ctx.managerNamespace} create secret generic ${secretName} --from-literal=azureStorageAccountKey=…\`${ctx.cacheSecretName ? ' (the chart\'s cache Secret has this key already)' : ''}`);
+    }
+    plan2 = {
+      className: 'AzureCache',
+      props: { accountName: String(account), containerName: String(container), accountKey, storageDomain: domain === undefined ? undefined : String(domain), ...common },
+    };
   } else {
-    k.unmap('cache', type === undefined ? 'a [runners.cache] without Type: no cache converted' : `cache Type "${String(type)}": the library offers S3 (and S3-compatible, MinIO) and GCS caches; no cache converted`);
+    k.unmap('cache', type === undefined ? 'a [runners.cache] without Type: no cache converted' : `cache Type "${String(type)}": the library offers S3 (and S3-compatible, MinIO), GCS and Azure caches; no cache converted`);
     return undefined;
   }
   const key = JSON.stringify([plan2.className, plan2.props], (_k, v) => (v instanceof Code ? v.text : v));

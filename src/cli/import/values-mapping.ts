@@ -2,6 +2,7 @@ import { ChartRbacRule, ChartResources, ImportInputError } from './values';
 import { Keys } from './keys';
 import { Expr, Props, seconds } from './plan';
 import { ImportReport } from './report';
+import { mapManagerPod } from './values-pod-mapping';
 
 // Maps the chart's top-level values (everything but runners.config) to GitLabRunnerManager props,
 // and reports the ones the library does not take, with the reason.
@@ -9,51 +10,33 @@ import { ImportReport } from './report';
 /** Top-level keys the library has no prop for, with the reason. */
 export const CHART_UNMAPPED: Record<string, string> = {
   'imagePullPolicy': 'the manager pod uses the cluster\'s default pull policy for its pinned image',
-  'imagePullSecrets': 'no pull secret option for the manager pod in this version: pull the manager image from a registry the nodes can read',
-  'nodeSelector': 'the manager pod\'s placement is not configurable in this version (build pod placement comes from runners.config)',
-  'tolerations': 'the manager pod\'s placement is not configurable in this version (build pod tolerations come from runners.config)',
-  'affinity': 'the manager pod\'s placement is not configurable in this version',
-  'topologySpreadConstraints': 'the manager pod\'s placement is not configurable in this version',
-  'priorityClassName': 'no priority class option for the manager pod in this version',
   'runtimeClassName': 'no runtime class option for the manager pod in this version',
-  'podLabels': 'the manager pod carries the library\'s standard labels only in this version',
-  'podAnnotations': 'the manager pod carries no extra annotations in this version',
   'deploymentAnnotations': 'the manager is a StatefulSet with the library\'s labels; no extra annotations in this version',
   'deploymentLabels': 'the manager is a StatefulSet with the library\'s labels; no extra labels in this version',
   'deploymentLifecycle': 'the library sets the manager\'s lifecycle itself (graceful stop from shutdownTimeout)',
-  'hostAliases': 'no host alias option for the manager pod in this version',
-  'envVars': 'no environment option for the manager container in this version; job variables belong in runners.config (environment) or GitLab CI/CD variables',
-  'extraEnv': 'no environment option for the manager container in this version',
-  'extraEnvFrom': 'no environment option for the manager container in this version',
+  'hostAliases': 'no host alias option for the manager pod (build pods have one: hostAliases of a runner, from host_aliases in runners.config)',
   'securityContext': 'the library runs the manager under Pod Security "restricted" (non-root, no capabilities, read-only root filesystem)',
   'podSecurityContext': 'the library runs the manager under Pod Security "restricted" (uid 100, gid 65533, seccomp RuntimeDefault)',
-  'terminationGracePeriodSeconds': 'computed from shutdownTimeout (shutdown_timeout) plus a margin',
   'unregisterRunners': 'runners are created in GitLab with their tokens, not registered by the manager: nothing to unregister',
-  'certsSecretName': 'custom CA certificates for GitLab are not offered in this version: the manager trusts the image\'s CA bundle. Use a GitLab certificate from a public CA, or add the CA once the library offers it',
   'sessionServer': 'the interactive web terminal session server is not offered',
   'preEntrypointScript': 'the manager runs no user script before gitlab-runner starts',
-  'volumes': 'no extra volumes for the manager pod in this version',
-  'volumeMounts': 'no extra volumes for the manager pod in this version',
-  'secrets': 'no extra Secret mounts for the manager pod in this version',
-  'configMaps': 'no extra ConfigMaps for the manager pod in this version',
+  'secrets': 'the chart\'s extra Secret mounts are not converted: mount a Secret with extraVolumes and extraVolumeMounts',
+  'configMaps': 'the chart\'s extra ConfigMaps are not converted: create the ConfigMap yourself and mount it with extraVolumes and extraVolumeMounts',
   'extraObjects': 'extra objects are not converted: add them to the chart in main.ts (cdk8s ApiObject) by hand',
   'livenessProbe': 'the library sets the probes itself, on the metrics listener',
   'readinessProbe': 'the library sets the probes itself, on the metrics listener',
   'strategy': 'the manager is a StatefulSet: the library sets its update strategy',
   'revisionHistoryLimit': 'the library keeps the StatefulSet default',
   'useTini': 'the library runs gitlab-runner as the image\'s entrypoint',
-  'sentryDsn': 'no Sentry option in this version',
-  'connectionMaxAge': 'no option for connection_max_age in this version: the runner default (15m) applies',
   'service': 'the metrics Service is metricsService (headless, port 9252); other Service settings are not offered',
   'metrics.portName': 'the metrics port is fixed: "metrics", 9252',
   'metrics.port': 'the metrics port is fixed: "metrics", 9252',
-  'metrics.serviceMonitor': 'no ServiceMonitor in this version: scrape the headless metrics Service (metricsService) with your own ServiceMonitor',
   'rbac.podSecurityPolicy': 'PodSecurityPolicy was removed from Kubernetes (1.25): the library labels namespaces for Pod Security admission instead',
   'rbac.generatedServiceAccountName': 'the ServiceAccount is named after the manager (name)',
-  'rbac.imagePullSecrets': 'no pull secret option for the manager\'s ServiceAccount in this version',
+  'rbac.imagePullSecrets': 'no pull secret option for the manager\'s ServiceAccount: the pod\'s imagePullSecrets do the same',
   'rbac.serviceAccountName': 'the ServiceAccount is named after the manager (name)',
   'serviceAccount.name': 'the ServiceAccount is named after the manager (name)',
-  'serviceAccount.imagePullSecrets': 'no pull secret option for the manager\'s ServiceAccount in this version',
+  'serviceAccount.imagePullSecrets': 'no pull secret option for the manager\'s ServiceAccount: the pod\'s imagePullSecrets do the same',
   'runners.configPath': 'the library writes config.toml itself',
   'runners.tags': 'tags are set in GitLab with the runner\'s authentication token, not in config.toml',
   'runners.runUntagged': 'run-untagged is set in GitLab with the runner\'s authentication token',
@@ -70,6 +53,8 @@ export interface ManagerMapping {
   readonly gitlabUrl: string;
   /** The first runner's token Secret. */
   readonly firstTokenSecret: string;
+  /** RunnerMonitoring props, when the values ask for a ServiceMonitor. */
+  readonly monitoring?: Props;
 }
 
 /** Maps the chart's top-level values; `namespace` is the release namespace. */
@@ -180,6 +165,7 @@ export function mapValues(k: Keys, namespace: string, report: ImportReport): Man
       }
     }
   }
+  const { monitoring } = mapManagerPod(k, props, gitlabUrl, shutdown !== undefined && Number(shutdown) > 0 ? Number(shutdown) : 30, report);
   for (const [key, reason] of Object.entries(CHART_UNMAPPED)) k.unmap(key, reason);
-  return { props, gitlabUrl, firstTokenSecret };
+  return { props, gitlabUrl, firstTokenSecret, monitoring };
 }
