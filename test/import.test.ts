@@ -149,7 +149,7 @@ describe('cdk8s-gitlab-runner import', () => {
     // The manager pod.
     expect(mainTs).toContain("caBundle: { secretName: 'gitlab-ca', key: 'gitlab.example.com.crt' }");
     expect(mainTs).toContain('drainTimeout: Duration.seconds(1800)');
-    expect(mainTs).toContain("rawConfig: { connection_max_age: '10m' }");
+    expect(mainTs).toContain('connectionMaxAge: Duration.seconds(600)');
     expect(mainTs).toContain("podLabels: { team: 'platform' }");
     expect(mainTs).not.toContain("'app.kubernetes.io/name': 'my-runner'");
     expect(mainTs).toContain("httpsProxy: 'http://proxy.example.com:3128'");

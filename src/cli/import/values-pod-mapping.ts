@@ -189,8 +189,21 @@ export function mapManagerPod(k: Keys, props: Props, gitlabUrl: string, shutdown
   }
 
   // Global config.toml keys the chart has values for: the manager's escape hatch.
+  // connectionMaxAge: a Go duration ("15m", "1h30m") for the manager's typed prop.
+  const maxAge = k.take('connectionMaxAge');
+  if (maxAge !== undefined) {
+    const d = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(String(maxAge));
+    const secs = d && String(maxAge) !== '' ? Number(d[1] ?? 0) * 3600 + Number(d[2] ?? 0) * 60 + Number(d[3] ?? 0) : 0;
+    if (secs >= 1) {
+      props.connectionMaxAge = seconds(secs);
+      report.convert('connectionMaxAge', 'connectionMaxAge (connection_max_age)');
+    } else {
+      report.unmap('connectionMaxAge', `${JSON.stringify(maxAge)}: connectionMaxAge takes whole hours, minutes and seconds such as "15m", at least 1 s; the runner's default (15 minutes) applies`);
+    }
+  }
+
   const raw: Record<string, Expr> = {};
-  for (const [key, toml] of [['connectionMaxAge', 'connection_max_age'], ['sentryDsn', 'sentry_dsn']]) {
+  for (const [key, toml] of [['sentryDsn', 'sentry_dsn']]) {
     const v = k.take(key);
     if (v === undefined) continue;
     const problem = rawProblem('', toml, v);
