@@ -283,6 +283,18 @@ describe('the rules accept what the real components accept', () => {
     expect(entry.feature_flags).toEqual({ FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: true });
   });
 
+  test('GIVEN two effects of one taint AND a podSpecPatch of the user THEN both patches are written, the library\'s first, under one flag', () => {
+    const objects = synth(stack({}, {
+      tolerations: [{ key: 'gpu', value: 'yes', effect: 'NoSchedule' }, { key: 'gpu', value: 'yes', effect: 'NoExecute' }],
+      podSpecPatches: [{ name: 'hostname', patchType: 'merge', patch: { hostname: 'ci-build' } }],
+    }));
+    const entry = runnerEntries(objects)[0].runner;
+    // The user's patch applies to the pod the library's patch made: its tolerations are still both effects.
+    expect(entry.kubernetes.pod_spec.map((p: any) => p.name)).toEqual(['cdk8s-gitlab-runner-tolerations', 'hostname']);
+    expect(exactTolerations(entry).map((t: any) => t.effect)).toEqual(['NoSchedule', 'NoExecute']);
+    expect(entry.feature_flags).toEqual({ FF_USE_ADVANCED_POD_SPEC_CONFIGURATION: true });
+  });
+
   test('GIVEN one toleration listed twice with the same effect THEN it keeps that effect, and no patch', () => {
     const objects = synth(stack({}, { tolerations: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'gpu', effect: 'NoSchedule' }] }));
     const entry = runnerEntries(objects)[0].runner;
