@@ -42,7 +42,7 @@ export * from './cache/minio-tls';
 export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
 export * from './cache/azure-cache';
-export { Values } from './helm/values';
+export { Values, whileSet } from './helm/values';
 export type { ObjectValueOptions, ValueOptions, ValueDefinition } from './helm/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';

@@ -3,6 +3,7 @@ import { App, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { HelmChart } from './helm/helm-chart';
 import { podOptionValues } from './helm/pod-values';
+import { proxyValues } from './runner/proxy-values';
 import { dnsLabel } from './common/validate';
 import { templateText, togglesOf, Values } from './helm/values';
 import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
@@ -20,6 +21,13 @@ export interface ReferenceStackProps {
    * @default false
    */
   readonly monitoring?: boolean;
+  /**
+   * Bind the manager's proxy to `manager.proxy.*` values, all empty by default: the chart then
+   * holds the proxy variables and the egress rule to the proxy while a proxy URL is set. The plain
+   * output has no proxy.
+   * @default false
+   */
+  readonly proxyValues?: boolean;
 }
 
 /**
@@ -56,6 +64,7 @@ export class ReferenceStack extends Chart {
     // The longest name made from the prefix is the privileged build namespace: the schema holds
     // the prefix to what keeps that one a DNS label.
     dnsLabel(this, 'namePrefix', prefix, 63 - PROFILE_DEFAULTS.dind.buildNamespaceSuffix.length);
+    const proxy = props.proxyValues ? proxyValues(values) : undefined;
     this.manager = new GitLabRunnerManager(this, 'manager', {
       name: prefix,
       namespace: values.string('namespace', { default: MANAGER_DEFAULTS.namespace, description: 'Namespace of the runner manager' }),
@@ -66,6 +75,11 @@ export class ReferenceStack extends Chart {
       image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
       replicas: values.number('manager.replicas', { default: MANAGER_DEFAULTS.replicas, description: 'Runner manager replicas; a PodDisruptionBudget evicts one at a time, and they spread over nodes' }),
       ...podOptionValues(values, 'manager', 'runner manager'),
+      proxy,
+      caBundle: {
+        secretName: values.string('manager.caBundle.secretName', { default: '', description: 'Secret in the manager namespace holding a private CA bundle (PEM) the runner trusts for GitLab (tls-ca-file) and the cache; empty: the system CAs only' }),
+        key: values.string('manager.caBundle.key', { default: 'ca.crt', description: 'Key of the CA bundle in that Secret' }),
+      },
       drainTimeout: Duration.seconds(values.number('manager.drainTimeoutSeconds', { default: MANAGER_DEFAULTS.drainTimeout.toSeconds(), description: 'Seconds a stopping manager pod may take (terminationGracePeriodSeconds): running jobs finish (SIGQUIT), those left when shutdown_timeout + 15 s remain are aborted' })),
     });
     if (this.manager.metricsService) values.toggle(this.manager.metricsService, 'metrics.enabled', 'Emit the headless Service exposing Prometheus metrics on 9252');
@@ -188,7 +202,7 @@ export function main(outdir?: string): string[] {
 /** Synthesizes the reference stack as the Helm chart `gitlab-runner-stack` into `outdir`. */
 export function helm(outdir = path.join('charts', 'gitlab-runner-stack')): void {
   const app = new App({ outdir: path.join(outdir, '.unused') });
-  const stack = new ReferenceStack(app, 'gitlab-runner', { monitoring: true });
+  const stack = new ReferenceStack(app, 'gitlab-runner', { monitoring: true, proxyValues: true });
   HelmChart.synth(app, outdir, {
     name: 'gitlab-runner-stack',
     version: '0.1.0',

@@ -80,8 +80,8 @@ describe('examples/production holds every production concern', () => {
     const env = manager.spec.template.spec.containers[0].env.map((e: any) => e.name);
     expect(env).toEqual(expect.arrayContaining(['HTTPS_PROXY', 'NO_PROXY']));
     expect(config).toContain('"HTTPS_PROXY=http://proxy.corp.example:3128"');
-    expect(find('NetworkPolicy', 'gitlab-runner', 'gitlab-runner').spec.egress).toContainEqual(
-      { ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] });
+    expect(find('NetworkPolicy', 'gitlab-runner-proxy', 'gitlab-runner').spec.egress).toEqual([
+      { ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
   });
 
   test('THEN the manager and MinIO run on the system pool with the PriorityClass, and every workload pulls with the mirror\'s Secret', () => {

@@ -7,6 +7,7 @@ const runnerContainer = (objects: K8sObject[]) => sts(objects).containers[0];
 const env = (objects: K8sObject[]) => Object.fromEntries(runnerContainer(objects).env.map((e: any) => [e.name, e.value]));
 const config = (objects: K8sObject[]) => fromToml(find(objects, 'ConfigMap', 'gitlab-runner').data['config.template.toml']);
 const managerPolicy = (objects: K8sObject[]) => find(objects, 'NetworkPolicy', 'gitlab-runner', 'gitlab-runner');
+const proxyPolicy = (objects: K8sObject[]) => find(objects, 'NetworkPolicy', 'gitlab-runner-proxy', 'gitlab-runner');
 
 /** A manager with one runner on an in-cluster MinIO cache. */
 function withCache(props: Partial<GitLabRunnerManagerProps>, runner: Partial<RunnerOptions> = {}): K8sObject[] {
@@ -39,17 +40,29 @@ describe('proxy', () => {
     expect(runnerContainer(withCache({ proxy })).env.map((x: any) => x.name)).not.toContain('KUBERNETES_SERVICE_HOST');
   });
 
-  test('THEN the manager NetworkPolicy opens the proxy port to anywhere, or to its CIDR when given', () => {
-    const open = managerPolicy(withCache({ proxy: { httpsProxy: 'http://proxy:3128', httpProxy: 'https://proxy:8443' } })).spec.egress;
-    expect(open[2]).toEqual({ ports: [{ protocol: 'TCP', port: 3128 }, { protocol: 'TCP', port: 8443 }] });
-    const narrow = managerPolicy(withCache({ proxy: { httpsProxy: 'http://proxy', cidr: '10.1.2.3/32' } })).spec.egress;
-    expect(narrow[2]).toEqual({ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ protocol: 'TCP', port: 80 }] });
+  test('THEN a NetworkPolicy of its own (a Helm toggle drops it whole) opens the proxy port to anywhere, or to its CIDR when given', () => {
+    const objects = withCache({ proxy: { httpsProxy: 'http://proxy:3128', httpProxy: 'https://proxy:8443' } });
+    expect(proxyPolicy(objects).spec).toEqual({
+      podSelector: managerPolicy(objects).spec.podSelector,
+      policyTypes: ['Egress'],
+      egress: [{ ports: [{ protocol: 'TCP', port: 3128 }, { protocol: 'TCP', port: 8443 }] }],
+    });
+    expect(managerPolicy(objects).spec.egress).toHaveLength(2);
+    const narrow = proxyPolicy(withCache({ proxy: { httpsProxy: 'http://proxy', cidr: '10.1.2.3/32' } })).spec.egress;
+    expect(narrow).toEqual([{ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ protocol: 'TCP', port: 80 }] }]);
+    const port = proxyPolicy(withCache({ proxy: { httpsProxy: 'http://proxy:8080', port: 8080 } })).spec.egress;
+    expect(port).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
+  });
+
+  test('GIVEN a port the URL does not use THEN synth refuses the URL: the egress rule would open another port', () => {
+    expect(() => withCache({ proxy: { httpsProxy: 'http://proxy', port: 8080 } })).toThrow('test/manager: invalid proxy.httpsProxy "http://proxy": must use the proxy\'s port (proxy.port 8080), which the egress rule opens; or be empty');
   });
 
   test('GIVEN no proxy THEN no proxy variable and no extra egress rule', () => {
     const { objects } = managerStack();
     expect(Object.keys(env(objects))).toEqual(['HOME']);
     expect(managerPolicy(objects).spec.egress).toHaveLength(2);
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name)).not.toContain('gitlab-runner-proxy');
     expect(config(objects).runners[0].environment).toBeUndefined();
   });
 
@@ -125,7 +138,11 @@ describe('proxy and CA bundle: bad input', () => {
     ['a CIDR prefix out of range', { proxy: { httpsProxy: 'http://proxy', cidr: '10.0.0.0/33' } }, {},
       `${P}: invalid proxy.cidr "10.0.0.0/33": must be an IPv4 or IPv6 CIDR`],
     ['a misspelt proxy option', { proxy: { httpsProxy: 'http://proxy', noproxy: ['x'] } as any }, {},
-      `${P}: invalid proxy.noproxy ["x"]: is not a proxy option: use httpProxy, httpsProxy, noProxy, passToJobs, cidr`],
+      `${P}: invalid proxy.noproxy ["x"]: is not a proxy option: use httpProxy, httpsProxy, noProxy, passToJobs, cidr, port`],
+    ['an empty proxy URL (only a Helm value may be empty)', { proxy: { httpsProxy: '' } }, {},
+      `${P}: invalid proxy.httpsProxy "": must be a proxy URL`],
+    ['a proxy port out of range', { proxy: { httpsProxy: 'http://proxy', port: 70000 } }, {},
+      `${P}: invalid proxy.port 70000: must be an integer from 1 to 65535`],
     ['passToJobs with a runner that sets HTTPS_PROXY itself', { proxy: { httpsProxy: 'http://proxy', passToJobs: true } }, { environment: { HTTPS_PROXY: 'http://other' } },
       `${P}/default: invalid environment.HTTPS_PROXY "http://other": is set by the manager's proxy.passToJobs: set it in one place`],
     ['a CA bundle naming both a Secret and a ConfigMap', { caBundle: { secretName: 'a', configMapName: 'b' } }, {},
@@ -148,6 +165,6 @@ describe('proxy and CA bundle: bad input', () => {
 
   test('GIVEN an IPv6 proxy CIDR and an IPv6 proxy host THEN accepted', () => {
     const { objects } = managerStack({ proxy: { httpsProxy: 'http://[fd00::1]:3128', cidr: 'fd00::/64' } });
-    expect(managerPolicy(objects).spec.egress[2]).toEqual({ to: [{ ipBlock: { cidr: 'fd00::/64' } }], ports: [{ protocol: 'TCP', port: 3128 }] });
+    expect(proxyPolicy(objects).spec.egress).toEqual([{ to: [{ ipBlock: { cidr: 'fd00::/64' } }], ports: [{ protocol: 'TCP', port: 3128 }] }]);
   });
 });

@@ -94,6 +94,26 @@ HELM_HELPERS[TOLERATES_HELPER] = [
   '{{- end -}}',
 ].join('\n');
 
+/** The name of the Go template that gives a URL's port: its own, or its scheme's (443, 80). */
+export const URL_PORT_HELPER = 'cdk8s-gitlab-runner.urlPort';
+HELM_HELPERS[URL_PORT_HELPER] = [
+  `{{- define "${URL_PORT_HELPER}" -}}`,
+  '{{- $u := urlParse . -}}',
+  '{{- $p := regexFind ":[0-9]+$" $u.host | trimPrefix ":" -}}',
+  '{{- if $p }}{{ $p }}{{ else if eq (lower $u.scheme) "https" }}443{{ else }}80{{ end -}}',
+  '{{- end -}}',
+].join('\n');
+
+/** A URL's port, as {@link URL_PORT_HELPER} has it. */
+function portOfUrl(url: string): number {
+  try {
+    const u = new URL(url);
+    return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  } catch {
+    return NaN;
+  }
+}
+
 /** The value of a quantity (a string, or a number as Kubernetes also takes), NaN when it is none. */
 export function quantityAmount(q: unknown): number {
   return quantityValue(typeof q === 'number' ? String(q) : q as string);
@@ -121,6 +141,12 @@ export const PREDICATES = {
     },
     helm: (a: string, key: string, value: string, effect: string) => `eq (include "${TOLERATES_HELPER}" (list (${a} | default list) (${key} | toString) (${value} | toString) (${effect} | toString))) "false"`,
     helpers: [TOLERATES_HELPER],
+  },
+  /** URL a is empty, or uses port b (its own, or its scheme's). */
+  urlPortIs: {
+    holds: (a: unknown, b: unknown) => String(a) === '' || portOfUrl(String(a)) === Number(b),
+    helm: (a: string, b: string) => `or (eq (${a} | toString) "") (eq (include "${URL_PORT_HELPER}" (${a} | toString)) (${b} | int | toString))`,
+    helpers: [URL_PORT_HELPER],
   },
   /** a and b differ (as strings). */
   differs: {

@@ -668,8 +668,7 @@ export function nonEmptyMap<T>(m: Record<string, T>): Record<string, T> | undefi
  * and in every job's environment), no path, query or fragment.
  */
 export function proxyUrl(scope: IConstruct, field: string, token: string): string {
-  const host = '([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])';
-  track(scope, token, { pattern: `^[hH][tT][tT][pP][sS]?://${host}(:${PORT})?/?$` });
+  track(scope, token, { pattern: PROXY_URL_SHAPE });
   const value = concrete(token);
   const allowed = 'must be a proxy URL "http://host[:port]" or "https://host[:port]", e.g. "http://proxy.example.com:3128"';
   if (typeof value !== 'string' || value.trim() === '' || /\s/.test(value) || CONTROL.test(value) || value.includes('\\') || /[^\x20-\x7e]/.test(value)) {
@@ -695,11 +694,36 @@ export function proxyUrl(scope: IConstruct, field: string, token: string): strin
 }
 
 /** An IPv4 or IPv6 CIDR such as `10.0.0.0/8` (a NetworkPolicy `ipBlock.cidr`). */
-export function cidr(scope: IConstruct, field: string, value: string): string {
+export function cidr(scope: IConstruct, field: string, token: string): string {
   const allowed = 'must be an IPv4 or IPv6 CIDR such as "10.20.0.0/16" or "fd00::/64"';
+  // The chart's schema holds a Helm value to the shape; the synth checks the default fully.
+  track(scope, token, { pattern: CIDR_SHAPE });
+  const value = concrete(token);
   if (typeof value !== 'string') invalid(scope, field, value, allowed);
   const m = /^([^/]+)\/(\d{1,3})$/.exec(value);
   const v4 = m && /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(m[1]);
   if (!m || !(v4 || isIPv6(m[1])) || Number(m[2]) > (v4 ? 32 : 128)) invalid(scope, field, value, allowed);
-  return value;
+  return token;
 }
+
+/** The shape of a CIDR, for a Helm value's schema (RE2). */
+export const CIDR_SHAPE = '^[0-9A-Fa-f.:]+/[0-9]{1,3}$';
+
+/**
+ * A Helm value that may be left empty (`""`: unset) or hold what `check` admits: its schema admits
+ * `""` besides `pattern`, and the synth checks a non-empty default with `check`. What is not a
+ * whole Helm value is checked by `check` as it is.
+ */
+export function emptyOr(scope: IConstruct, token: string, pattern: string, check: (value: string) => unknown): string {
+  if (valueOf(token) === undefined) {
+    check(token);
+    return token;
+  }
+  track(scope, token, { pattern: `^$|${pattern}` });
+  const value = concrete(token);
+  if (value !== '') check(value);
+  return token;
+}
+
+/** The schema pattern (RE2) of {@link proxyUrl}. */
+export const PROXY_URL_SHAPE = `^[hH][tT][tT][pP][sS]?://([A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\])(:${PORT})?/?$`;

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Document, isMap, isScalar, parse, Scalar, visit } from 'yaml';
+import { Document, isMap, isPair, isScalar, parse, Scalar, visit, YAMLSeq } from 'yaml';
 import { describeValue } from '../common/errors';
 import { HELM_HELPERS, Operand, RecordedRule, rulesOf } from '../common/rules';
-import { concrete, definitionOf, hasValues, helmFieldsOf, inHelmMode, itemKeyOf, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition } from './values';
+import { concrete, conditionsOf, definitionOf, hasValues, helmFieldsOf, inHelmMode, itemKeyOf, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition, withoutConditions } from './values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -243,8 +243,15 @@ function wrap(toggles: string[], text: string): string {
 }
 
 function condition(toggles: readonly string[]): string {
-  const refs = toggles.map((t) => `.Values.${t}`);
-  return refs.length === 1 ? refs[0] : `and ${refs.join(' ')}`;
+  // A toggle may be a set of values of which one must be set (`a|b`, Values.when).
+  const refs = toggles.map((t) => (t.includes('|') ? `(or ${t.split('|').map((p) => `.Values.${p}`).join(' ')})` : `.Values.${t}`));
+  return refs.length === 1 ? refs[0].replace(/^\((.*)\)$/, '$1') : `and ${refs.join(' ')}`;
+}
+
+/** The Go expression of {@link conditionsOf}'s result: every group holds, one value of each set. */
+function conditionExpression(conditions: readonly string[][]): string {
+  const groups = [...new Set(conditions.map((paths) => [...new Set(paths)].join('|')))];
+  return condition(groups);
 }
 
 const MARKER = /@@value:([a-zA-Z0-9.]+#\d+)@@/g;
@@ -311,6 +318,40 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
   const doc = yaml11(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
   const done = new WeakSet<Scalar>();
+  // Conditional list entries (src/helm/values.ts whileSet): bracketed by placeholder entries
+  // that become `{{- if }}` / `{{- end }}` lines at the list's indentation.
+  // Innermost lists first: an entry takes the conditions of its own strings, not of a list inside.
+  const entryConditions: string[] = [];
+  const seqs: Array<[YAMLSeq, unknown]> = [];
+  visit(doc, { Seq: (_key, seq, path) => void seqs.push([seq, path[path.length - 1]]) });
+  for (const [seq, parent] of seqs.reverse()) {
+    const items: unknown[] = [];
+    // Entries in a row under one condition share one `{{- if }}`.
+    let open: string | undefined;
+    for (const item of seq.items) {
+      const conditions: string[][] = [];
+      visit(item as Scalar, {
+        Scalar(_k, node) {
+          if (typeof node.value !== 'string') return;
+          conditions.push(...conditionsOf(node.value));
+          node.value = withoutConditions(node.value);
+        },
+      });
+      const expression = conditions.length ? conditionExpression(conditions) : undefined;
+      if (open !== undefined && expression !== open) items.push(new Scalar('__HELM_ENDIF__'));
+      if (expression !== undefined && expression !== open) items.push(new Scalar(`__HELM_IF_${entryConditions.push(expression) - 1}__`));
+      open = expression;
+      items.push(item);
+    }
+    if (open !== undefined) items.push(new Scalar('__HELM_ENDIF__'));
+    // Every entry under one condition: the field goes with them, as plain synth leaves it out.
+    const ifs = items.filter((i): i is Scalar => isScalar(i) && /^__HELM_IF_\d+__$/.test(String(i.value)));
+    if (ifs.length === 1 && items[0] === ifs[0] && isPair(parent) && isScalar(parent.key)) {
+      parent.key = new Scalar(`${String(ifs[0].value).replace('_IF_', '_FIELD_IF_')}${String(parent.key.value)}`);
+      items.shift();
+    }
+    seq.items = items;
+  }
   const made = (value: string, type?: Scalar.Type) => {
     const s = new Scalar(value);
     if (type) s.type = type;
@@ -366,8 +407,13 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
         const text = escapeBraces(marked)
           .replace(/"@@value:([a-zA-Z0-9.]+#\d+)@@"/g, (_m, p) => asString(p))
           .replace(MARKER, (_m, p) => asEmbedded(p))
-          .replace(/^@@if:([a-zA-Z0-9.,]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
-          .replace(/^@@endif@@$/gm, '{{- end }}');
+          .replace(/^@@if:([a-zA-Z0-9.,|]+)@@$/gm, (_m, t) => `{{- if ${condition(t.split(','))} }}`)
+          .replace(/^@@endif@@$/gm, '{{- end }}')
+          // A line holding a conditional string (a config.toml key): written while it holds.
+          .split('\n').map((line) => {
+            const conditions = conditionsOf(line);
+            return conditions.length ? `{{- if ${conditionExpression(conditions)} }}\n${withoutConditions(line)}\n{{- end }}` : line;
+          }).join('\n');
         return made(text, 'BLOCK_LITERAL');
       }
       if (MARKER.test(marked)) {
@@ -397,6 +443,12 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
     });
   }
   let text = doc.toString({ lineWidth: 0 });
+  text = text.replace(/^( *)- __HELM_IF_(\d+)__$/gm, (_m, indent: string, i) => `${indent}{{- if ${entryConditions[Number(i)]} }}`);
+  text = text.replace(/^( *)- __HELM_ENDIF__$/gm, (_m, indent: string) => `${indent}{{- end }}`);
+  text = text.replace(/^( *)__HELM_FIELD_IF_(\d+)__/gm, (_m, indent: string, i) => `${indent}{{- if ${entryConditions[Number(i)]} }}\n${indent}`);
+  if (conditionsOf(text).length || /__HELM_(FIELD_IF_\d+|IF_\d+|ENDIF)__/.test(text)) {
+    throw new Error(`a conditional string (whileSet) outside a list entry or a line of text in ${json.kind} ${concrete(json.metadata?.name)}: only list entries and lines can be left out`);
+  }
   text = text.replace(/__HELM_EXPRESSION_(\d+)__/g, (_m, i) => expressions[Number(i)]);
   text = text.replace(/^( *)__HELM_SPREAD_(\d+)__:.*$/gm, (_m, indent: string, i) => [
     `${indent}{{- range $k, $v := ${spreads[Number(i)]} }}`,

@@ -75,6 +75,19 @@ export class Values {
     scope.node.addMetadata(TOGGLE_METADATA, path);
   }
 
+  /**
+   * Makes every object under `scope` conditional on one of `tokens` (values of this App) being
+   * set, not empty: for objects that mean something only with a value set, such as the egress
+   * rule to a proxy whose URL is a value. Plain synth holds them, as with {@link toggle}.
+   */
+  public when(scope: IConstruct, tokens: readonly unknown[]): void {
+    const defs = tokens.map(valueOf);
+    if (!defs.length || defs.some((d) => d === undefined || !this.owns(d))) {
+      throw new Error(`Values.when(${scope.node.path}): every operand must be a value of this App`);
+    }
+    scope.node.addMetadata(TOGGLE_METADATA, [...new Set(defs.map((d) => d!.path))].join('|'));
+  }
+
   /** Every value declared so far, by path. */
   public all(): readonly ValueDefinition[] {
     return [...this.registry.values()].sort((a, b) => a.path.localeCompare(b.path));
@@ -229,11 +242,96 @@ export function markNumbers(x: string): string {
 }
 
 /**
- * `x` with every token (a marker naming a declared value) replaced by `_`: what is left is the
- * user's own text, for checks that refuse the library's marker syntax in it.
+ * `x` with every token (a marker naming a declared value) replaced by `_`, and every condition
+ * ({@link whileSet}) removed: what is left is the user's own text, for checks that refuse the
+ * library's marker syntax in it.
  */
 export function withoutValueTokens(x: string): string {
-  return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? '_' : m));
+  return withoutConditions(markNumbers(x)).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? '_' : m));
+}
+
+/**
+ * A condition's marker before a string: `@@if:<key>[|<key>…]@@`, true while one of those values
+ * is set. Only a marker naming declared values is one (user text that looks like it is not).
+ */
+const CONDITION = /@@if:([a-zA-Z0-9.]+#\d+(?:\|[a-zA-Z0-9.]+#\d+)*)@@/g;
+
+/**
+ * Marks `text` so that what holds it (a list entry such as an env var, a volume or a mount; a
+ * config.toml line) is written only while one of `tokens` is set (not empty, zero or false).
+ * Plain synth keeps or drops it by the values' defaults; the chart wraps it in `{{- if }}`. An
+ * operand that is no Helm value counts by its own truth: a set one makes `text` unconditional.
+ *
+ * @example
+ * env.push({ name: whileSet([httpsProxy], 'HTTPS_PROXY'), value: httpsProxy });
+ */
+export function whileSet(tokens: readonly unknown[], text: string): string {
+  const keys: string[] = [];
+  for (const t of tokens) {
+    const def = valueOf(t);
+    if (!def) {
+      if (t) return text;
+      continue;
+    }
+    keys.push(tokenKey(def));
+  }
+  return keys.length ? `@@if:${[...new Set(keys)].join('|')}@@${text}` : text;
+}
+
+/**
+ * The conditions of the markers in `x`, deep: each a list of value paths of which one must be set
+ * (all conditions must hold).
+ */
+export function conditionsOf(x: unknown): string[][] {
+  if (typeof x === 'string') {
+    return [...x.matchAll(CONDITION)].map((m) => m[1].split('|')).filter((keys) => keys.every((k) => DEFINITIONS.has(k))).map((keys) => keys.map((k) => DEFINITIONS.get(k)!.path));
+  }
+  if (Array.isArray(x)) return x.flatMap(conditionsOf);
+  if (x !== null && typeof x === 'object') return Object.values(x).flatMap(conditionsOf);
+  return [];
+}
+
+/** `x` with the markers of its conditions removed, deep. */
+export function withoutConditions<T>(x: T): T {
+  if (typeof x === 'string') return x.replace(CONDITION, (m, keys: string) => (keys.split('|').every((k) => DEFINITIONS.has(k)) ? '' : m)) as T;
+  if (Array.isArray(x)) return x.map(withoutConditions) as T;
+  if (x !== null && typeof x === 'object' && x.constructor === Object) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, withoutConditions(v)])) as T;
+  return x;
+}
+
+/** Whether every condition holds by the values' defaults (what plain synth writes). */
+function holdByDefault(conditions: readonly string[][]): boolean {
+  if (!conditions.length) return true;
+  const byPath = new Map([...DEFINITIONS.values()].map((d) => [d.path, d]));
+  const set = (d: ValueDefinition | undefined) => d !== undefined && Boolean(d.default) && !(typeof d.default === 'object' && Object.keys(d.default).length === 0);
+  return conditions.every((paths) => paths.some((p) => set(byPath.get(p))));
+}
+
+/**
+ * The conditions of a list entry: those of its strings outside any list it holds (an entry of an
+ * inner list is that list's own), as the chart writer brackets the innermost entry.
+ */
+function entryConditions(x: unknown): string[][] {
+  if (typeof x === 'string') return conditionsOf(x);
+  if (x !== null && typeof x === 'object' && !Array.isArray(x)) return Object.values(x).flatMap(entryConditions);
+  return [];
+}
+
+/** `x` without the markers {@link entryConditions} finds. */
+function withoutEntryConditions<T>(x: T): T {
+  if (typeof x === 'string') return withoutConditions(x);
+  if (x !== null && typeof x === 'object' && x.constructor === Object) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, Array.isArray(v) ? v : withoutEntryConditions(v)])) as T;
+  return x;
+}
+
+/** Whether a list holds a conditional entry. */
+function hasConditionalEntries(list: readonly unknown[]): boolean {
+  return list.some((item) => entryConditions(item).length > 0);
+}
+
+/** A list as plain synth writes it: the entries whose conditions hold by default, unmarked. */
+function plainList(list: readonly unknown[]): unknown[] {
+  return list.filter((item) => holdByDefault(entryConditions(item))).map(withoutEntryConditions);
 }
 
 /**
@@ -263,8 +361,14 @@ export function concrete<T>(x: T): T {
   if (typeof x === 'string' && isObjectValue(valueOf(x))) return structuredClone(valueOf(x)!.default) as T;
   // A marker naming no declared value is not a token (user text that looks like one): left as
   // it is, for the checks to refuse, rather than failing here with a TypeError.
-  if (typeof x === 'string') return markNumbers(x).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? String(DEFINITIONS.get(k)!.default) : m)) as T;
+  if (typeof x === 'string') return withoutConditions(plainLines(markNumbers(x))).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? String(DEFINITIONS.get(k)!.default) : m)) as T;
   return x;
+}
+
+/** Text as plain synth writes it: a line whose conditions do not hold by default is left out. */
+function plainLines(x: string): string {
+  if (!x.includes('\n') || !x.includes('@@if:')) return x;
+  return x.split('\n').filter((line) => holdByDefault(conditionsOf(line))).join('\n');
 }
 
 /**
@@ -280,10 +384,13 @@ export function templateText(x: string): string {
  * optional value left out while empty, a map value as a key spread into its map.
  */
 export function concreteDeep<T>(x: T): T {
-  if (Array.isArray(x)) return x.map(concreteDeep) as T;
+  // Text (config.toml) leaves out the line of a conditional string: its key, or its list item.
+  const held = (v: unknown) => typeof v !== 'string' || holdByDefault(conditionsOf(v));
+  if (Array.isArray(x)) return x.filter(held).map(concreteDeep) as T;
   if (x !== null && typeof x === 'object') {
     return Object.fromEntries(Object.entries(x).flatMap(([k, v]) => {
       if (isObjectValue(valueOf(k))) return Object.entries(concrete(k as unknown) as object);
+      if (!held(v)) return [];
       const def = valueOf(v);
       if (def?.optional) return manifestValue(def) === undefined ? [] : [[concrete(k), manifestValue(def)]];
       return [[concrete(k), concreteDeep(v)]];
@@ -351,7 +458,12 @@ class ValuesResolver implements IResolver {
     }
     const value = context.value;
     const def = valueOf(value);
-    if (def?.optional) {
+    if (Array.isArray(value) && hasConditionalEntries(value)) {
+      // Conditional list entries: kept or dropped by the defaults, their markers removed; a list
+      // left empty by them is left out, as the chart leaves out a field all of whose entries go.
+      const kept = plainList(value);
+      context.replaceValue(kept.length ? kept : undefined);
+    } else if (def?.optional) {
       // A whole optional field: left out while empty.
       context.replaceValue(manifestValue(def));
     } else if (hasValues(value)) {

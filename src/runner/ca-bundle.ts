@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { valueOf, whileSet } from '../helm/values';
 import { ConfigMapVolumeToml, SecretVolumeToml } from './config/model';
 
 /**
@@ -67,33 +68,43 @@ export function resolveCaBundle(scope: IConstruct, bundle: CaBundle | undefined)
     invalid(scope, 'caBundle', bundle, `must name exactly one of secretName and configMapName, ${example}`);
   }
   const [kind, field] = bundle.secretName !== undefined ? ['secret', 'caBundle.secretName'] as const : ['configMap', 'caBundle.configMapName'] as const;
-  const name = v.dnsSubdomain(scope, field, (bundle.secretName ?? bundle.configMapName)!);
+  // A Helm value may be left empty: no bundle then (the chart leaves out what would use it).
+  const name = v.emptyOr(scope, (bundle.secretName ?? bundle.configMapName)!, v.NAME_PATTERNS.dnsSubdomain, (c) => v.dnsSubdomain(scope, field, c));
   const key = v.secretKey(scope, 'caBundle.key', bundle.key ?? CA_FILE);
   const trustInBuildPods = v.boolean(scope, 'caBundle.trustInBuildPods', bundle.trustInBuildPods ?? false);
+  if (trustInBuildPods && valueOf(name) !== undefined) {
+    // config.toml's volume tables cannot be left out line by line while a Helm value is empty.
+    invalid(scope, 'caBundle.trustInBuildPods', trustInBuildPods, 'must be false while the bundle\'s name is a Helm value (which may be left empty): name the Secret or ConfigMap in TypeScript to trust it in build pods');
+  }
   return { kind, name, key, trustInBuildPods };
 }
+
+// Everything below is written only while the bundle's name is set: a name that is a Helm value
+// may be left empty. The runner would not tell a `tls-ca-file` naming no file (it skips it), so
+// nothing points at a bundle that is not there.
 
 /** The manager pod's volume holding the bundle as `ca.crt`. */
 export function caVolume(bundle: ResolvedCaBundle): k8s.Volume {
   const items = [{ key: bundle.key, path: CA_FILE }];
+  const name = whileSet([bundle.name], VOLUME);
   return bundle.kind === 'secret'
-    ? { name: VOLUME, secret: { secretName: bundle.name, items, defaultMode: 0o444 } }
-    : { name: VOLUME, configMap: { name: bundle.name, items, defaultMode: 0o444 } };
+    ? { name, secret: { secretName: bundle.name, items, defaultMode: 0o444 } }
+    : { name, configMap: { name: bundle.name, items, defaultMode: 0o444 } };
 }
 
 /** The runner container's mount of {@link caVolume}. */
-export function caMount(): k8s.VolumeMount {
-  return { name: VOLUME, mountPath: CA_DIR, readOnly: true };
+export function caMount(bundle: ResolvedCaBundle): k8s.VolumeMount {
+  return { name: whileSet([bundle.name], VOLUME), mountPath: CA_DIR, readOnly: true };
 }
 
 /** The runner container's env: other HTTPS clients of the runner (cache signing) trust it too. */
 export function caEnv(bundle: ResolvedCaBundle | undefined): k8s.EnvVar[] {
-  return bundle ? [{ name: 'SSL_CERT_DIR', value: SSL_CERT_DIR }] : [];
+  return bundle ? [{ name: whileSet([bundle.name], 'SSL_CERT_DIR'), value: SSL_CERT_DIR }] : [];
 }
 
 /** `tls-ca-file` of every `[[runners]]` entry: the CA the runner verifies GitLab with. */
-export function caFile(): string {
-  return `${CA_DIR}/${CA_FILE}`;
+export function caFile(bundle: ResolvedCaBundle): string {
+  return whileSet([bundle.name], `${CA_DIR}/${CA_FILE}`);
 }
 
 /** What a build pod gets with `trustInBuildPods`: a volume of the runner's and an env entry. */

@@ -15,7 +15,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, concreteDeep, togglesOf, ValueDefinition, valueOf } from '../helm/values';
+import { concrete, concreteDeep, togglesOf, ValueDefinition, valueOf, Values } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
@@ -166,7 +166,7 @@ export interface GitLabRunnerManagerProps extends PodOptions {
   readonly caBundle?: CaBundle;
   /**
    * An HTTP(S) proxy the manager reaches GitLab through: `HTTP(S)_PROXY`/`NO_PROXY` in both
-   * cases, the proxy's ports opened in the manager's NetworkPolicy; optionally passed to jobs.
+   * cases, the proxy's ports opened by a NetworkPolicy of its own; optionally passed to jobs.
    * NO_PROXY always keeps the API server, in-cluster Services and the cache endpoints direct.
    * @default - no proxy
    */
@@ -258,6 +258,11 @@ export class GitLabRunnerManager extends Construct {
   public readonly labels: Record<string, string>;
   /** The headless metrics Service, unless `metricsService` is false. */
   public readonly metricsService?: k8s.KubeService;
+  /**
+   * The NetworkPolicy opening egress to the `proxy` (`<name>-proxy`): an object of its own
+   * (NetworkPolicies add up), so a Helm toggle can drop it whole. Absent without a proxy port.
+   */
+  public readonly proxyEgressPolicy?: k8s.KubeNetworkPolicy;
   /** The PodDisruptionBudget, with more than one replica. */
   public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
 
@@ -381,6 +386,16 @@ export class GitLabRunnerManager extends Construct {
         metadata: { ...meta, name: this.name },
         spec: this.networkPolicySpec(),
       });
+      const proxyEgressRules = proxyEgress(this.proxy);
+      if (proxyEgressRules.length) {
+        this.proxyEgressPolicy = new k8s.KubeNetworkPolicy(this, 'ProxyEgress', {
+          metadata: { ...meta, name: `${this.name}-proxy` },
+          spec: { podSelector: this.managerSelector(), policyTypes: ['Egress'], egress: proxyEgressRules },
+        });
+        // Proxy URLs that are Helm values may be left empty: the chart then opens no port.
+        const urls = [this.proxy!.httpsProxy, this.proxy!.httpProxy].filter((u) => u !== undefined);
+        if (urls.every((u) => valueOf(u) !== undefined)) Values.of(this).when(this.proxyEgressPolicy, urls);
+      }
     }
 
     this.node.addValidation({
@@ -545,7 +560,7 @@ export class GitLabRunnerManager extends Construct {
     const env: Array<[string, string, string]> = [];
     let out = entry;
     if (this.caBundle) {
-      out = { ...out, 'tls-ca-file': caFile() };
+      out = { ...out, 'tls-ca-file': caFile(this.caBundle) };
       if (this.caBundle.trustInBuildPods) {
         const trust = buildPodTrust(this.caBundle);
         const volumes = out.kubernetes.volumes ?? {};
@@ -719,7 +734,7 @@ export class GitLabRunnerManager extends Construct {
               { name: 'config', mountPath: CONFIG_DIR },
               { name: 'home', mountPath: '/home/gitlab-runner' },
               { name: 'tmp', mountPath: '/tmp' },
-              ...(this.caBundle ? [caMount()] : []),
+              ...(this.caBundle ? [caMount(this.caBundle)] : []),
               ...(files.length ? [{ name: 'runner-files', mountPath: SECRET_FILES_DIR, readOnly: true }] : []),
             ],
           }],
@@ -765,16 +780,18 @@ export class GitLabRunnerManager extends Construct {
     // egress is limited by port: GitLab's, and 443/6443 for the API server.
     const egressPorts = [...new Set([gitlabPort, 443, 6443])].sort((a, b) => a - b);
     return {
-      podSelector: { matchLabels: selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' }) },
+      podSelector: this.managerSelector(),
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(METRICS_PORT) }] }],
       egress: [
         { ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) }] },
         { ports: egressPorts.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) })) },
-        // The proxy's ports, to its addresses when known.
-        ...proxyEgress(this.proxy),
       ],
     };
+  }
+
+  private managerSelector(): k8s.LabelSelector {
+    return { matchLabels: selectorLabels({ name: 'gitlab-runner', instance: this.name, component: 'manager' }) };
   }
 }
 

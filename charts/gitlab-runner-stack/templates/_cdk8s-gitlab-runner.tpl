@@ -20,3 +20,8 @@
 {{- end -}}
 {{- $hit -}}
 {{- end -}}
+{{- define "cdk8s-gitlab-runner.urlPort" -}}
+{{- $u := urlParse . -}}
+{{- $p := regexFind ":[0-9]+$" $u.host | trimPrefix ":" -}}
+{{- if $p }}{{ $p }}{{ else if eq (lower $u.scheme) "https" }}443{{ else }}80{{ end -}}
+{{- end -}}

@@ -44,15 +44,17 @@ describe('b. helm', () => {
         expect(cluster.kubectl('get', ...ns, kind, o.metadata.name, '-o', 'name').status).toBe(0);
       }
 
-      // WHEN it is upgraded with a values file that changes the URL, turns cache and privileged builds off
-      // and moves the default runner's builds to another namespace
+      // WHEN it is upgraded with a values file that changes the URL, turns cache and privileged builds off,
+      // moves the default runner's builds to another namespace, and sets a private CA and a proxy
       const values = path.join(cluster.dir, 'values.yaml');
       fs.writeFileSync(values, stringify({
         gitlabUrl: 'https://gitlab.example.org',
         cache: { enabled: false },
         privileged: { enabled: false },
         runners: { default: { buildNamespace: 'ci-builds' } },
+        manager: { caBundle: { secretName: 'corp-ca' }, proxy: { httpsProxy: 'http://proxy.corp.example:3128', cidr: '10.20.30.40/32' } },
       }));
+      expect(cluster.kubectl('-n', 'gitlab-runner', 'create', 'secret', 'generic', 'corp-ca', '--from-literal=ca.crt=not-a-real-ca').status).toBe(0);
       await helmStep(cluster, 'upgrade', 'e2e', chart, '--namespace', 'default', '-f', values, '--wait', '--timeout', '3m');
 
       // THEN the manager runs the new config.toml: one runner, the new URL, the new namespace, no cache
@@ -62,6 +64,14 @@ describe('b. helm', () => {
       const configMap = cluster.list('configmaps', '-A').find((c) => c.data?.['config.template.toml']);
       expect(configMap?.data['config.template.toml']).toContain('namespace = "ci-builds"');
       expect(cluster.kubectl('-n', 'ci-builds', 'get', 'role', '-o', 'name').stdout).toMatch(/role/);
+      // AND the manager trusts the CA and goes through the proxy, whose port a policy of its own opens
+      expect(runners.map((r) => r['tls-ca-file'])).toEqual(['/etc/gitlab-runner-ca/ca.crt']);
+      expect(configMap?.data['config.template.toml']).toContain('tls-ca-file = "/etc/gitlab-runner-ca/ca.crt"');
+      const manager = cluster.list('statefulsets', '-n', 'gitlab-runner')[0].spec.template.spec;
+      expect(manager.volumes).toContainEqual(expect.objectContaining({ name: 'ca-bundle', secret: expect.objectContaining({ secretName: 'corp-ca' }) }));
+      expect(manager.containers[0].env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' });
+      const proxyPolicy = cluster.list('networkpolicies', '-n', 'gitlab-runner').find((p) => p.metadata.name === 'gitlab-runner-proxy');
+      expect(proxyPolicy?.spec.egress).toEqual([{ ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
       // AND what was switched off is gone from the cluster
       expect(cluster.list('deployments', '-A').map((d) => d.metadata.name)).not.toContain('minio');
       expect(cluster.list('nodepools.karpenter.sh')).toEqual([]);
