@@ -73,6 +73,7 @@ export class ReferenceStack extends Chart {
       checkInterval: Duration.seconds(values.number('checkInterval', { default: MANAGER_DEFAULTS.checkInterval.toSeconds(), description: 'Seconds between requests for new jobs (check_interval)' })),
       logLevel: values.string('logLevel', { default: MANAGER_DEFAULTS.logLevel, description: 'Runner log level (log_level)' }) as any,
       image: values.string('manager.image', { default: MANAGER_DEFAULTS.image, description: 'gitlab-runner image, pinned by tag or digest' }),
+      resources: resourceValues(values, 'manager.resources', MANAGER_DEFAULTS.resources, 'Runner manager container'),
       replicas: values.number('manager.replicas', { default: MANAGER_DEFAULTS.replicas, description: 'Runner manager replicas; a PodDisruptionBudget evicts one at a time, and they spread over nodes' }),
       ...podOptionValues(values, 'manager', 'runner manager'),
       proxy,
@@ -90,6 +91,7 @@ export class ReferenceStack extends Chart {
       bucketName: values.string('cache.bucketName', { default: MINIO_CACHE_DEFAULTS.bucketName, description: 'S3 bucket of the runner cache' }),
       expiry: Duration.days(values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
       storageSize: values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
+      resources: resourceValues(values, 'cache.resources', MINIO_CACHE_DEFAULTS.resources, 'MinIO container'),
       // MinIO's pull secrets serve the provisioning Job too.
       ...podOptionValues(values, 'cache', 'MinIO'),
     });
@@ -160,19 +162,25 @@ export class ReferenceStack extends Chart {
   }
 }
 
+/** Requests and limits bound to `<prefix>.cpu.*` and `<prefix>.memory.*` values. */
+function resourceValues(values: Values, prefix: string, defaults: Resources, what: string): Resources {
+  const at = (p: string) => `${prefix}.${p}`;
+  return {
+    cpu: {
+      request: values.string(at('cpu.request'), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
+      limit: values.string(at('cpu.limit'), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
+    },
+    memory: {
+      request: values.string(at('memory.request'), { default: defaults.memory!.request!, description: `${what} memory request` }),
+      limit: values.string(at('memory.limit'), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
+    },
+  };
+}
+
 /** A runner's options bound to `runners.<name>.*` values. */
 function runnerValues(values: Values, name: string, secretName: string, buildNamespace: string) {
   const at = (p: string) => `runners.${name}.${p}`;
-  const resources = (p: string, defaults: Resources, what: string): Resources => ({
-    cpu: {
-      request: values.string(at(`${p}.cpu.request`), { default: defaults.cpu!.request!, description: `${what} CPU request` }),
-      limit: values.string(at(`${p}.cpu.limit`), { default: defaults.cpu!.limit!, description: `${what} CPU limit` }),
-    },
-    memory: {
-      request: values.string(at(`${p}.memory.request`), { default: defaults.memory!.request!, description: `${what} memory request` }),
-      limit: values.string(at(`${p}.memory.limit`), { default: defaults.memory!.limit!, description: `${what} memory limit` }),
-    },
-  });
+  const resources = (p: string, defaults: Resources, what: string): Resources => resourceValues(values, at(p), defaults, what);
   return {
     token: {
       secretName: values.string(at('token.secretName'), { default: secretName, description: `Secret holding runner "${name}"'s authentication token (glrt-…), in the manager namespace` }),
