@@ -70,7 +70,7 @@ export class HelmChart {
 
   private write(outdir: string): void {
     // Everything is checked and rendered before the folder is touched.
-    const templates = inHelmMode(() => this.templates());
+    const templates = inHelmMode(this.app, () => this.templates());
     const values = this.values.all();
     const files = new Map<string, string>(templates.map(([file, text]) => [path.join('templates', file), text]));
     const rules = rulesOf(this.app);

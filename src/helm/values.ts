@@ -424,27 +424,30 @@ export function numberTokenEntries(): ReadonlyArray<[number, ValueDefinition]> {
 
 /** How synthesis renders tokens. */
 export type RenderMode = 'plain' | 'helm';
-let mode: RenderMode = 'plain';
+// The Apps being written as a chart: the mode belongs to an App, so another App synthesized
+// meanwhile (a test, a second stack) renders plain.
+const HELM_APPS = new WeakSet<App>();
 
-export function renderMode(): RenderMode {
-  return mode;
+/** How the App holding `scope` renders tokens now. */
+export function renderMode(scope: IConstruct): RenderMode {
+  return HELM_APPS.has(App.of(scope)) ? 'helm' : 'plain';
 }
 
-/** Runs `fn` with tokens kept as markers (for the Helm chart writer). */
-export function inHelmMode<T>(fn: () => T): T {
-  const previous = mode;
-  mode = 'helm';
+/** Runs `fn` with the tokens of `app` kept as markers (for the Helm chart writer). */
+export function inHelmMode<T>(app: App, fn: () => T): T {
+  if (HELM_APPS.has(app)) return fn();
+  HELM_APPS.add(app);
   try {
     return fn();
   } finally {
-    mode = previous;
+    HELM_APPS.delete(app);
   }
 }
 
 /** Replaces tokens with their defaults during plain synth; leaves them for the chart writer. */
 class ValuesResolver implements IResolver {
   public resolve(context: ResolutionContext): void {
-    if (mode !== 'plain') {
+    if (renderMode(context.obj) !== 'plain') {
       // The typed bindings' toJson would take a map or list value's token apart (a string where
       // they expect an object): the field is kept aside for the chart writer, and left out here.
       const def = valueOf(context.value);

@@ -15,7 +15,7 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, concreteDeep, togglesOf, ValueDefinition, valueOf, Values } from '../helm/values';
+import { concrete, concreteDeep, renderMode, togglesOf, ValueDefinition, valueOf, Values } from '../helm/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
@@ -629,7 +629,7 @@ export class GitLabRunnerManager extends Construct {
   }
 
   private configToml(): string {
-    return toToml(this.toConfigModel(), this.runnerList.map((r) => ({ runner: togglesOf(r), cache: r.cache ? togglesOf(r.cache) : [] })));
+    return toToml(this.toConfigModel(), this.runnerList.map((r) => ({ runner: togglesOf(r), cache: r.cache ? togglesOf(r.cache) : [] })), renderMode(this));
   }
 
   private buildNamespace(runner: Runner): BuildNamespace {

@@ -1,5 +1,5 @@
 import { parse, stringify } from 'smol-toml';
-import { concreteDeep, renderMode } from '../../helm/values';
+import { concreteDeep, RenderMode } from '../../helm/values';
 import { RunnerConfigToml } from './model';
 
 /**
@@ -8,12 +8,13 @@ import { RunnerConfigToml } from './model';
  * Helm value can be wrapped in a condition. `undefined` fields are dropped, so an unset option is
  * absent from the file rather than written as an empty value.
  *
- * Plain synth writes defaults in place of Helm value tokens (smol-toml escapes them); Helm synth
- * keeps the tokens for the chart writer, and brackets each conditional runner block with
+ * Plain synth (`mode` 'plain', the default) writes defaults in place of Helm value tokens
+ * (smol-toml escapes them); Helm synth ('helm', what `renderMode(scope)` says while a chart is
+ * written) keeps the tokens for the chart writer, and brackets each conditional runner block with
  * `@@if:<value path>@@` / `@@endif@@` lines.
  */
-export function toToml(config: RunnerConfigToml, conditions: ReadonlyArray<RunnerConditions> = []): string {
-  const plain = renderMode() === 'plain';
+export function toToml(config: RunnerConfigToml, conditions: ReadonlyArray<RunnerConditions> = [], mode: RenderMode = 'plain'): string {
+  const plain = mode === 'plain';
   const model = (plain ? concreteDeep(config) : config) as RunnerConfigToml;
   const { runners, ...global } = model;
   // The condition's `{{- if` trims the blank line before it: the block carries its own.
