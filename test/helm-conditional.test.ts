@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { HelmChart, Values, whileSet } from '../src';
+import { inHelmMode, renderMode } from '../src/helm/values';
 import { helmTemplate } from './helm';
 import { tmpdir } from './helpers';
 
@@ -85,5 +86,17 @@ describe('GIVEN a chart with conditional list entries, lines and objects', () =>
     const out = path.join(tmpdir(), 'chart');
     expect(() => HelmChart.synth(app, out, { name: 'bad', version: '0.1.0', appVersion: '1', description: 'd' })).toThrow(/a conditional string \(whileSet\) outside a list entry or a line of text in ConfigMap/);
     expect(require('fs').existsSync(out)).toBe(false);
+  });
+});
+
+describe('GIVEN two Apps', () => {
+  test('WHEN one is being written as a chart THEN only its tokens stay markers: the other App synthesizes plain meanwhile', () => {
+    const charted = new App({ outdir: tmpdir() });
+    const other = build(Testing.app(), { url: 'http://plain' });
+    const inside = inHelmMode(charted, () => [renderMode(new Chart(charted, 'x')), renderMode(other), Testing.synth(other)] as const);
+    expect(inside[0]).toBe('helm');
+    expect(inside[1]).toBe('plain');
+    expect(pod(inside[2]).containers[0].env).toContainEqual({ name: 'URL', value: 'http://plain' });
+    expect(renderMode(new Chart(charted, 'y'))).toBe('plain');
   });
 });
