@@ -88,6 +88,30 @@ describe('GIVEN the reference chart', () => {
     expect(() => render({ manager: values })).toThrow(message);
   });
 
+  describe('WHEN manager.extraEnv and cache.extraEnv list variables', () => {
+    const extraEnv = [{ name: 'TZ', value: 'Europe/Paris' }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }];
+    let objects: K8sObject[];
+    beforeAll(() => { objects = render({ manager: { extraEnv, proxy: { httpsProxy: 'http://proxy.corp:3128' } }, cache: { extraEnv: [{ name: 'TZ', value: 'UTC' }] } }); });
+
+    test('THEN each container gets them after the chart\'s own, in order, as Kubernetes decodes them', () => {
+      expect(manager(objects).containers[0].env.map((e: any) => e.name)).toEqual(['HOME', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'TZ', 'FROM_SECRET']);
+      expect(manager(objects).containers[0].env.slice(-2)).toEqual(extraEnv);
+      const minio = find(objects, 'Deployment', 'minio').spec.template.spec.containers[0].env;
+      expect(minio[minio.length - 1]).toEqual({ name: 'TZ', value: 'UTC' });
+      for (const o of objects) expect(() => validateObject(o)).not.toThrow();
+    });
+  });
+
+  test.each([
+    [{ extraEnv: [{ name: 'HTTPS_PROXY', value: 'http://x:1' }] }, /gitlab-runner\/manager: invalid extraEnv \[\{"name":"HTTPS_PROXY","value":"http:\/\/x:1"\}\] \(Helm value "manager\.extraEnv"\): must not set a variable the library sets \(HOME, SSL_CERT_DIR/],
+    [{ extraEnv: [{ name: '1X', value: 'x' }] }, /manager\.extraEnv\.0\.name: Does not match pattern/],
+    [{ extraEnv: [{ name: 'T', value: 1 }] }, /manager\.extraEnv\.0\.value: Invalid type/],
+    [{ extraEnv: [{ name: 'T', value: 'glrt-abcdef' }] }, /manager\.extraEnv\.0\.value/],
+    [{ extraEnv: [{ name: 'T', valu: 'x' }] }, /manager\.extraEnv\.0: Additional property valu is not allowed/],
+  ])('WHEN manager is %j THEN helm template refuses it naming the value', (values, message) => {
+    expect(() => render({ manager: values })).toThrow(message);
+  });
+
   test('WHEN the proxy URL uses the scheme\'s port and manager.proxy.port is that port THEN it renders (the negative control of the port rule)', () => {
     expect(managerEnv(render({ manager: { proxy: { httpsProxy: 'https://proxy.corp', port: 443 } } })).HTTPS_PROXY).toBe('https://proxy.corp');
   });

@@ -211,7 +211,27 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   }
 
-  const extraEnv = list('extraEnv', o.extraEnv, '{ name: "TZ", value: "UTC" }');
+  // As a Helm value, each entry is held to the rules below by the chart's schema (but the names'
+  // uniqueness, which the API server only warns about).
+  const extraEnvIn = helm(o.extraEnv, {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        // The names the library sets: a template rule below, with the synth's message.
+        name: { type: 'string', pattern: ENV_NAME.source },
+        value: { type: 'string', not: { pattern: SECRET_LIKE.source } },
+        valueFrom: { type: 'object' },
+      },
+      not: { required: ['value', 'valueFrom'] },
+    },
+  });
+  const extraEnv = list('extraEnv', extraEnvIn, '{ name: "TZ", value: "UTC" }');
+  if (valueOf(o.extraEnv) && owned.env.length) {
+    requireRule(scope, { predicate: PREDICATES.noEntryNamed(owned.env), operands: [{ field: 'extraEnv', value: o.extraEnv }], allowed: [() => `must not set a variable the library sets (${owned.env.join(', ')})`] });
+  }
   const seen = new Set<string>();
   extraEnv.forEach((e, i) => {
     const field = `extraEnv[${i}]`;
@@ -285,7 +305,8 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     priorityClassName,
     podLabels: spreadInto(o.podLabels, podLabels),
     podAnnotations: spreadInto(o.podAnnotations, podAnnotations),
-    extraEnv,
+    // A list value stands as one entry: the chart writes its items there (src/helm/values.ts).
+    extraEnv: asValue(o.extraEnv, undefined) !== undefined ? [o.extraEnv as unknown as k8s.EnvVar] : extraEnv,
     extraEnvFrom,
     extraVolumes,
     extraVolumeMounts,
@@ -451,9 +472,10 @@ export function ownedPodParts(template: k8s.PodTemplateSpec, mainContainer: stri
     labels: template.metadata?.labels ?? {},
     selector,
     annotations: Object.keys(template.metadata?.annotations ?? {}),
-    env: (main?.env ?? []).map((e) => e.name),
-    volumes: [...(template.spec?.volumes ?? []).map((vol) => vol.name), ...claimNames],
-    mounts: (main?.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, owner: `the "${m.name}" volume` })),
+    // Names as written: an entry there only while a Helm value is set (whileSet) is owned too.
+    env: (main?.env ?? []).map((e) => concrete(e.name)),
+    volumes: [...(template.spec?.volumes ?? []).map((vol) => concrete(vol.name)), ...claimNames],
+    mounts: (main?.volumeMounts ?? []).map((m) => ({ mountPath: m.mountPath, owner: `the "${concrete(m.name)}" volume` })),
     replicas,
   };
 }

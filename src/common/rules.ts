@@ -104,6 +104,16 @@ HELM_HELPERS[URL_PORT_HELPER] = [
   '{{- end -}}',
 ].join('\n');
 
+/** The name of the Go template that tells whether an entry of a list is named one of some names. */
+export const ANY_NAMED_HELPER = 'cdk8s-gitlab-runner.anyNamed';
+HELM_HELPERS[ANY_NAMED_HELPER] = [
+  `{{- define "${ANY_NAMED_HELPER}" -}}`,
+  '{{- $names := index . 1 -}}{{- $hit := false -}}',
+  '{{- range (index . 0) -}}{{- if has (toString .name) $names -}}{{- $hit = true -}}{{- end -}}{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
 /** A URL's port, as {@link URL_PORT_HELPER} has it. */
 function portOfUrl(url: string): number {
   try {
@@ -148,6 +158,12 @@ export const PREDICATES = {
     helm: (a: string, b: string) => `or (eq (${a} | toString) "") (eq (include "${URL_PORT_HELPER}" (${a} | toString)) (${b} | int | toString))`,
     helpers: [URL_PORT_HELPER],
   },
+  /** No entry of the list a (objects with a `name`) is named one of `names`. */
+  noEntryNamed: (names: readonly string[]): Predicate => ({
+    holds: (a: unknown) => !(Array.isArray(a) ? a : []).some((e) => names.includes(e?.name)),
+    helm: (a: string) => `eq (include "${ANY_NAMED_HELPER}" (list (${a} | default list) (list ${names.map((n) => JSON.stringify(n)).join(' ')}))) "false"`,
+    helpers: [ANY_NAMED_HELPER],
+  }),
   /** a and b differ (as strings). */
   differs: {
     holds: (a: unknown, b: unknown) => String(a) !== String(b),

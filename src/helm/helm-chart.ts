@@ -208,10 +208,13 @@ function objectsOf(chart: Chart): Array<{ json: any; toggles: string[] }> {
   return chart.toJson().map((json: any) => {
     const owner = byKey.get(key(json.apiVersion, json.kind, json.metadata?.namespace, json.metadata?.name));
     // Map and list values, left out by the synth, back in their fields as tokens.
-    for (const { path, token } of owner ? helmFieldsOf(owner) : []) {
+    // List entries in ascending index order, so each lands where it stood.
+    const fields = [...(owner ? helmFieldsOf(owner) : [])].sort((a, b) => Number(!!a.insert) - Number(!!b.insert) || Number(a.path[a.path.length - 1]) - Number(b.path[b.path.length - 1]));
+    for (const { path, token, insert } of fields) {
       let node = json;
-      for (const segment of path.slice(0, -1)) node = node[segment] ??= {};
-      node[path[path.length - 1]] = token;
+      path.slice(0, -1).forEach((segment, i) => { node = node[segment] ??= (insert && i === path.length - 2 ? [] : {}); });
+      if (insert) node.splice(Number(path[path.length - 1]), 0, token);
+      else node[path[path.length - 1]] = token;
     }
     return { json, toggles: owner ? togglesOf(owner) : [] };
   });
@@ -322,6 +325,7 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
   // that become `{{- if }}` / `{{- end }}` lines at the list's indentation.
   // Innermost lists first: an entry takes the conditions of its own strings, not of a list inside.
   const entryConditions: string[] = [];
+  const ranges: string[] = [];
   const seqs: Array<[YAMLSeq, unknown]> = [];
   visit(doc, { Seq: (_key, seq, path) => void seqs.push([seq, path[path.length - 1]]) });
   for (const [seq, parent] of seqs.reverse()) {
@@ -329,6 +333,14 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
     // Entries in a row under one condition share one `{{- if }}`.
     let open: string | undefined;
     for (const item of seq.items) {
+      // A list value as an entry: one entry per item of the value, in its place.
+      const whole = isScalar(item) && typeof item.value === 'string' ? WHOLE_MARKER.exec(markNumbers(item.value)) : null;
+      if (whole && definitionOf(whole[1])?.type === 'array') {
+        if (open !== undefined) items.push(new Scalar('__HELM_ENDIF__'));
+        open = undefined;
+        items.push(new Scalar(`__HELM_RANGE_${ranges.push(ref(whole[1])) - 1}__`));
+        continue;
+      }
       const conditions: string[][] = [];
       visit(item as Scalar, {
         Scalar(_k, node) {
@@ -445,6 +457,11 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
   let text = doc.toString({ lineWidth: 0 });
   text = text.replace(/^( *)- __HELM_IF_(\d+)__$/gm, (_m, indent: string, i) => `${indent}{{- if ${entryConditions[Number(i)]} }}`);
   text = text.replace(/^( *)- __HELM_ENDIF__$/gm, (_m, indent: string) => `${indent}{{- end }}`);
+  text = text.replace(/^( *)- __HELM_RANGE_(\d+)__$/gm, (_m, indent: string, i) => [
+    `${indent}{{- range ${ranges[Number(i)]} }}`,
+    `${indent}- {{ toJson . }}`,
+    `${indent}{{- end }}`,
+  ].join('\n'));
   text = text.replace(/^( *)__HELM_FIELD_IF_(\d+)__/gm, (_m, indent: string, i) => `${indent}{{- if ${entryConditions[Number(i)]} }}\n${indent}`);
   if (conditionsOf(text).length || /__HELM_(FIELD_IF_\d+|IF_\d+|ENDIF)__/.test(text)) {
     throw new Error(`a conditional string (whileSet) outside a list entry or a line of text in ${json.kind} ${concrete(json.metadata?.name)}: only list entries and lines can be left out`);

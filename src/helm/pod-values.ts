@@ -3,7 +3,7 @@ import { Values } from './values';
 
 /**
  * The {@link PodOptions} a Helm user sets, bound to values under `prefix` (e.g. `manager`):
- * nodeSelector, tolerations, affinity, priorityClassName, podLabels, podAnnotations and
+ * nodeSelector, tolerations, affinity, priorityClassName, podLabels, podAnnotations, extraEnv and
  * imagePullSecrets, each empty by default (the field is then left out of the manifest). The
  * construct checks them as it checks the props, and records the rules in values.schema.json
  * (and, for tolerations of a privileged pool's taint, in templates/validate.yaml).
@@ -17,6 +17,7 @@ export function podOptionValues(values: Values, prefix: string, what: string): P
     priorityClassName: values.string(at('priorityClassName'), { default: '', optional: true, description: `PriorityClass of the ${what} pods (empty: the cluster's default)` }),
     podLabels: values.object<Record<string, string>>(at('podLabels'), { default: {}, description: `Extra labels of the ${what} pods (app.kubernetes.io/* are the chart's)` }),
     podAnnotations: values.object<Record<string, string>>(at('podAnnotations'), { default: {}, description: `Extra annotations of the ${what} pods` }),
+    extraEnv: values.object(at('extraEnv'), { default: [], description: `Extra environment variables of the ${what} container, as in a pod spec ({ name, value } or { name, valueFrom }); names the chart sets are refused` }),
     imagePullSecrets: values.object<string[]>(at('imagePullSecrets'), { default: [], itemKey: 'name', description: `Names of Secrets holding registry credentials for the ${what} images` }),
   };
 }

@@ -451,8 +451,19 @@ class ValuesResolver implements IResolver {
       // The typed bindings' toJson would take a map or list value's token apart (a string where
       // they expect an object): the field is kept aside for the chart writer, and left out here.
       const def = valueOf(context.value);
+      if (Array.isArray(context.value) && context.value.some(isListSpread)) {
+        // A list value as an entry of a list (extra env): taken out here, put back at its place
+        // by the chart writer, which writes one entry per item of the value.
+        const fields = HELM_FIELDS.get(context.obj) ?? new Map<string, HelmField>();
+        context.value.forEach((item: unknown, i: number) => {
+          if (isListSpread(item)) fields.set([...context.key, String(i)].join('\u0000'), { path: [...context.key, String(i)], token: item as string, insert: true });
+        });
+        HELM_FIELDS.set(context.obj, fields);
+        context.replaceValue(context.value.filter((item: unknown) => !isListSpread(item)));
+        return;
+      }
       if (isObjectValue(def)) {
-        const fields = HELM_FIELDS.get(context.obj) ?? new Map<string, { path: string[]; token: string }>();
+        const fields = HELM_FIELDS.get(context.obj) ?? new Map<string, HelmField>();
         fields.set(context.key.join('\u0000'), { path: [...context.key], token: context.value });
         HELM_FIELDS.set(context.obj, fields);
         context.replaceValue(undefined);
@@ -466,6 +477,11 @@ class ValuesResolver implements IResolver {
       // left empty by them is left out, as the chart leaves out a field all of whose entries go.
       const kept = plainList(value);
       context.replaceValue(kept.length ? kept : undefined);
+    } else if (Array.isArray(value) && value.some(isListSpread)) {
+      // A list value as an entry of a list: its items in its place; a list that was only such
+      // values and is left empty is left out.
+      const spread = value.flatMap((item) => (isListSpread(item) ? structuredClone(valueOf(item)!.default as unknown[]) : [item]));
+      context.replaceValue(spread.length || !value.every(isListSpread) ? spread : undefined);
     } else if (def?.optional) {
       // A whole optional field: left out while empty.
       context.replaceValue(manifestValue(def));
@@ -481,13 +497,28 @@ class ValuesResolver implements IResolver {
 }
 
 const RESOLVER = new ValuesResolver();
-const HELM_FIELDS = new WeakMap<object, Map<string, { path: string[]; token: string }>>();
+
+/** A place in an object's JSON that a map or list value fills. */
+export interface HelmField {
+  /** Path of the field, or of the list entry (its index last). */
+  readonly path: string[];
+  /** The value's token. */
+  readonly token: string;
+  /** A list value as an entry of a list: inserted at that index, not set as the field. */
+  readonly insert?: boolean;
+}
+const HELM_FIELDS = new WeakMap<object, Map<string, HelmField>>();
+
+/** Whether `x` is a list value standing as an entry of a list (its items spread there). */
+function isListSpread(x: unknown): boolean {
+  return valueOf(x)?.type === 'array';
+}
 
 /**
  * The fields of an object that a map or list value fills, as the chart writer's synth left them
  * out: their paths in the object's JSON and their tokens, to be put back before rendering.
  */
-export function helmFieldsOf(obj: object): ReadonlyArray<{ path: string[]; token: string }> {
+export function helmFieldsOf(obj: object): readonly HelmField[] {
   return [...(HELM_FIELDS.get(obj)?.values() ?? [])];
 }
 

@@ -1,3 +1,8 @@
+{{- define "cdk8s-gitlab-runner.anyNamed" -}}
+{{- $names := index . 1 -}}{{- $hit := false -}}
+{{- range (index . 0) -}}{{- if has (toString .name) $names -}}{{- $hit = true -}}{{- end -}}{{- end -}}
+{{- $hit -}}
+{{- end -}}
 {{- define "cdk8s-gitlab-runner.quantity" -}}
 {{- $s := toString . -}}
 {{- $n := regexFind "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)" $s -}}
