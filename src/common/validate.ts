@@ -8,6 +8,7 @@ import {
   mountsOverlap, normalizeMountPath, PINNED_IMAGE, QUANTITY, quantityValue,
 } from './k8s-rules';
 import { requireNotMatching } from './rules';
+import { isPlainObject } from './shape';
 
 export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath, quantityValue } from './k8s-rules';
 
@@ -116,6 +117,10 @@ export function labelValue(scope: IConstruct, field: string, value: string): str
 
 /** Every key and value of a label map. */
 export function labels(scope: IConstruct, field: string, value: Record<string, string> | undefined): Record<string, string> {
+  // A string or a list would spread into index keys ("0": "x"), valid label keys all.
+  if (value !== undefined && !isPlainObject(concrete(value))) {
+    invalid(scope, field, value, 'must be a map of label keys to label values, e.g. { team: "ci" }');
+  }
   for (const [k, v] of Object.entries(value ?? {})) {
     qualifiedName(scope, `${field} key`, k);
     labelValue(scope, `${field}["${k}"]`, v);

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ConfigError, invalid } from '../common/errors';
+import { readable } from '../common/shape';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
@@ -90,6 +91,7 @@ export abstract class TaintedNodePool extends Construct implements INodePlacemen
 
   constructor(scope: Construct, id: string, props: TaintedNodePoolProps, reservedDomains: readonly string[] = []) {
     super(scope, id);
+    readable(this, props);
     ensureUniqueObjects(this);
     registerNodePlacement(this);
     this.name = v.dnsLabel(this, 'name', props.name ?? NODE_POOL_DEFAULTS.name);

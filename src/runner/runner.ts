@@ -421,10 +421,10 @@ export class Runner extends Construct implements IBuildPodPlacer {
       service_account: buildServiceAccount,
       automount_service_account_token: false,
       image: v.imageReference(this, 'image', o.image ?? RUNNER_DEFAULTS.image),
-      pull_policy: o.pullPolicy?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
+      pull_policy: (v.stringList(this, 'pullPolicy', o.pullPolicy, 'if-not-present') as PullPolicy[] | undefined)?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
       allowed_images: v.stringList(this, 'allowedImages', o.allowedImages, 'registry.example.com/ci/*'),
       allowed_services: v.stringList(this, 'allowedServices', o.allowedServices, 'docker:28*-dind'),
-      image_pull_secrets: o.imagePullSecrets?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
+      image_pull_secrets: v.stringList(this, 'imagePullSecrets', o.imagePullSecrets, 'registry-credentials')?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
       helper_image: o.helperImage === undefined ? undefined : v.imageReference(this, 'helperImage', o.helperImage),
       privileged: this.buildPod.privileged,
       // The API server rejects privileged containers that forbid privilege escalation.
