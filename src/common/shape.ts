@@ -160,3 +160,19 @@ export function readable(scope: IConstruct, props: unknown, prefix = ''): void {
   };
   visit(props, prefix);
 }
+
+/** The keys of an object shape as messages write it, `{ key, other? }`; undefined for other text. */
+export function shapeKeys(shape: string): string[] | undefined {
+  const m = /^\{([^{}]*)\}$/.exec(shape.trim());
+  return m ? m[1].split(',').map((s) => s.trim().replace(/\?$/, '')).filter(Boolean) : undefined;
+}
+
+/**
+ * An object of the shape its message describes (`{ key, other? }`): a plain object, with no key
+ * the shape does not name. One description serves the message and the check, so they never drift.
+ */
+export function objectShape(scope: IConstruct, field: string, value: unknown, shape: string): void {
+  if (!isPlainObject(value)) invalid(scope, field, value, `must be an object ${shape}`);
+  const keys = shapeKeys(shape);
+  if (keys) knownKeys(scope, field, value, keys);
+}

@@ -3,6 +3,7 @@ import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import type { INodePlacement } from '../common/placement';
 import type { TolerationSpec } from '../common/tolerations';
+import { knownKeys } from '../common/shape';
 import { ContainerSecurityContextToml, KubernetesVolumesToml } from './config/model';
 import { ContainerSecurityContext, resolveContainerSecurityContext } from './security-context';
 
@@ -298,10 +299,21 @@ export function withBuiltInVolumes<T extends BuildPodOptions>(options: T, volume
 /** The executor mounts the build directory (`builds_dir`) at this path in every build pod. */
 const EXECUTOR_MOUNTS: v.MountClaim[] = [{ owner: 'the executor\'s build directory (builds_dir)', mountPath: '/builds' }];
 
+/** The keys of each kind of build volume, as its interface declares them. */
+const VOLUME_KEYS = {
+  emptyDir: ['name', 'mountPath', 'medium', 'sizeLimit'],
+  secret: ['secretName', 'mountPath', 'items'],
+  configMap: ['configMapName', 'mountPath', 'items'],
+  pvc: ['claimName', 'mountPath', 'subPath', 'readOnly'],
+  csi: ['name', 'mountPath', 'driver', 'fsType', 'volumeAttributes', 'subPath', 'readOnly'],
+  hostPath: ['name', 'mountPath', 'hostPath', 'readOnly'],
+} as const;
+
 function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, privileged: boolean, builtIn: BuiltInVolumes = {}): KubernetesVolumesToml | undefined {
   if (volumes !== undefined && (volumes === null || typeof volumes !== 'object')) {
     invalid(scope, 'volumes', volumes, 'must be { emptyDir?, secret?, configMap?, pvc?, csi?, hostPath? }, each a list');
   }
+  knownKeys(scope, 'volumes', volumes, Object.keys(VOLUME_KEYS));
   for (const kind of ['emptyDir', 'secret', 'configMap', 'pvc', 'csi', 'hostPath'] as const) {
     const list = volumes?.[kind];
     if (list !== undefined && !Array.isArray(list)) invalid(scope, `volumes.${kind}`, list, 'must be a list of volumes');
@@ -319,6 +331,7 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, pr
   };
   const entry = <T>(kind: string, i: number, e: T): T => {
     if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    knownKeys(scope, `volumes.${kind}[${i}]`, e, VOLUME_KEYS[kind as keyof typeof VOLUME_KEYS]);
     return e;
   };
   const userEmptyDir = (volumes?.emptyDir ?? []).map((e, i) => {
@@ -364,6 +377,7 @@ function resolveMoreVolumes(
 ): Partial<KubernetesVolumesToml> {
   const entry = <T>(kind: string, i: number, e: T): T => {
     if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    knownKeys(scope, `volumes.${kind}[${i}]`, e, VOLUME_KEYS[kind as keyof typeof VOLUME_KEYS]);
     return e;
   };
   const map = (field: string, m: unknown, example: string) => {
