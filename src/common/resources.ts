@@ -61,9 +61,11 @@ export function overDefaults(given: Resources | undefined, defaults: Resources):
  */
 export function resolveResources(scope: IConstruct, field: string, given: Resources | undefined, defaults: Resources): Resources {
   const out: Record<string, ResourceRange> = {};
-  knownKeys(scope, field, given, KINDS.map(([prop]) => prop));
+  // What the user wrote, also behind a profile's defaults merged by overDefaults.
+  const written = given !== undefined && GIVEN.has(given) ? GIVEN.get(given) : given;
+  knownKeys(scope, field, written, KINDS.map(([prop]) => prop));
   for (const [prop] of KINDS) {
-    knownKeys(scope, `${field}.${prop}`, given?.[prop], ['request', 'limit']);
+    knownKeys(scope, `${field}.${prop}`, written?.[prop], ['request', 'limit']);
     const range = { ...defaults[prop], ...given?.[prop] };
     if (range.request !== undefined) quantity(scope, `${field}.${prop}.request`, range.request);
     if (range.limit !== undefined) quantity(scope, `${field}.${prop}.limit`, range.limit);

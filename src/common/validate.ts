@@ -392,7 +392,8 @@ export function wholeDays(scope: IConstruct, field: string, value: Duration, min
  */
 export function minioDistributedReplicas(scope: IConstruct, field: string, value: number): number {
   noValue(scope, field, value, 'the pod count shapes MinIO\'s server arguments and its disruption budget');
-  const divisible = Number.isInteger(value) && value >= 4
+  // At most INT32_MAX like every replica count: 2^60 is a multiple of 4 but no StatefulSet size.
+  const divisible = Number.isInteger(value) && value >= 4 && value <= INT32_MAX
     && Array.from({ length: 13 }, (_, i) => i + 4).some((set) => value % set === 0);
   if (typeof value !== 'number' || !divisible) {
     invalid(scope, field, value, 'must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails');

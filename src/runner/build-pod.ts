@@ -3,7 +3,7 @@ import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import type { INodePlacement } from '../common/placement';
 import type { TolerationSpec } from '../common/tolerations';
-import { knownKeys } from '../common/shape';
+import { isPlainObject, knownKeys } from '../common/shape';
 import { ContainerSecurityContextToml, KubernetesVolumesToml } from './config/model';
 import { ContainerSecurityContext, resolveContainerSecurityContext } from './security-context';
 
@@ -243,7 +243,7 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
   });
   const pool = pools[0];
   const poolSelector = pool ? pool.nodeSelector : {};
-  for (const [k, val] of Object.entries(nodeSelector)) {
+  for (const [k, val] of Object.entries(nodeSelector ?? {})) {
     if (k in poolSelector && poolSelector[k] !== val) {
       invalid(scope, `nodeSelector["${k}"]`, val, `conflicts with the label ${k}=${poolSelector[k]} of node pool ${pool!.node.path}, which build pods must select`);
     }
@@ -354,6 +354,7 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, pr
     const name = v.dnsSubdomain(scope, `${field}.secretName`, s.secretName);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, s.mountPath);
     claim(field, 'secretName', name, mountPath);
+    if (s.items !== undefined && !isPlainObject(s.items)) invalid(scope, `${field}.items`, s.items, 'must be a map of strings, e.g. { "ca.crt": "ca.crt" }');
     const items = Object.entries(s.items ?? {}).map(([key, file]) =>
       [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
     return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
