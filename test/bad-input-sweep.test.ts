@@ -94,6 +94,11 @@ const cases: Array<[string, (c: Chart) => void, string]> = [
   ['networkPolicies as the string "false"', minio({ networkPolicies: 'false' as any }), `${C}: invalid networkPolicies "false": ${BOOL}`],
   ['MinIO console as the string "yes"', minio({ console: 'yes' as any }), `${C}: invalid console "yes": ${BOOL}`],
   ['a cache shared as the string "true"', (c) => manager(c).addRunner('default', { token }).useCache(new GcsCache(c, 'cache', { bucketName: 'runner-cache', shared: 'true' as any })), `${C}: invalid shared "true": ${BOOL}`],
+  // Control characters in names and globs of external systems.
+  ['an escape sequence in an allowed image glob', runner({ allowedImages: ['alpine\u001b[0m:*'] }),
+    `${R}: invalid allowedImages[0] "alpine\\u001b[0m:*": must be a non-empty single-line string without control characters, e.g. "registry.example.com/ci/*"`],
+  ['a NUL in a pod spec patch name', runner({ podSpecPatches: [{ name: 'host\u0000name', patchType: 'merge', patch: { hostname: 'ci' } }] }),
+    `${R}: invalid podSpecPatches[0].name "host\\u0000name": must be a non-empty single-line string without control characters, e.g. "build-hostname"`],
   // Numbers.
   ['2^60 MinIO pods (a multiple of 4)', minio({ mode: 'distributed', replicas: 2 ** 60 }), `${C}: invalid replicas 1152921504606847000: must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails`],
   // Unreadable props.

@@ -449,12 +449,16 @@ export function stringList(scope: IConstruct, field: string, value: string[] | u
   return value;
 }
 
-/** A non-empty string without line breaks (names, keys and paths in external systems). */
+/**
+ * A non-empty string without line breaks or other control characters (names, keys and paths in
+ * external systems, image globs): a NUL or an escape is never part of one, and a tab or escape
+ * sequence in a log line or config.toml hides what it really holds.
+ */
 export function nonEmptyString(scope: IConstruct, field: string, value: string, example: string): string {
-  track(scope, value, { minLength: 1, pattern: '^[^\\r\\n]*$' });
+  track(scope, value, { minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]*$' });
   const c = concrete(value);
-  if (typeof c !== 'string' || c.trim() === '' || /[\r\n]/.test(c)) {
-    invalid(scope, field, value, `must be a non-empty single-line string, e.g. "${example}"`);
+  if (typeof c !== 'string' || c.trim() === '' || CONTROL.test(c)) {
+    invalid(scope, field, value, `must be a non-empty single-line string without control characters, e.g. "${example}"`);
   }
   return value;
 }
