@@ -38,6 +38,8 @@ const M = 'stack/runner';
 const R = 'stack/runner/default';
 const C = 'stack/cache';
 const BOOL = 'must be true or false';
+const INT64 = 'must be at most 9223372036854775807 (2^63-1) in its unit, e.g. "7Ei" or "9E": Kubernetes reads quantities as 64-bit integers';
+const DOTS = 'must not have "." or ".." path segments: the URL parser would remove them, and the runner would call another path';
 
 // [case, app, exact message]
 const cases: Array<[string, (c: Chart) => void, string]> = [
@@ -100,6 +102,20 @@ const cases: Array<[string, (c: Chart) => void, string]> = [
   ['a NUL in a pod spec patch name', runner({ podSpecPatches: [{ name: 'host\u0000name', patchType: 'merge', patch: { hostname: 'ci' } }] }),
     `${R}: invalid podSpecPatches[0].name "host\\u0000name": must be a non-empty single-line string without control characters, e.g. "build-hostname"`],
   // Numbers.
+  ['a memory limit of 1e999 (not a finite number)', runner({ buildResources: { memory: { limit: '1e999' } } }),
+    `${R}: invalid buildResources.memory.limit "1e999": ${INT64}`],
+  ['an emptyDir size beyond int64 bytes', runner({ volumes: { emptyDir: [{ name: 'x', mountPath: '/x', sizeLimit: '9223372036854775807Ki' }] } }),
+    `${R}: invalid volumes.emptyDir[0].sizeLimit "9223372036854775807Ki": ${INT64}`],
+  ['a Karpenter cpu limit beyond int64', (c) => new KarpenterNodePool(c, 'pool', {
+    taint: { key: 'dedicated', value: 'ci' }, nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' }, limits: { cpu: '999999999999999999999' },
+  }), `stack/pool: invalid limits.cpu "999999999999999999999": ${INT64}`],
+  ['a runner name that is a number', (c) => manager(c).addRunner(42 as any, { token }),
+    `${M}: invalid addRunner() name 42: must be a string: a DNS-1123 label unique among the manager's runners`],
+  // URLs the parser would silently change.
+  ['a GitLab URL with a ".." segment', stack({ gitlabUrl: 'https://gitlab.example.com/gitlab/../other' }),
+    `${M}: invalid gitlabUrl "https://gitlab.example.com/gitlab/../other": ${DOTS}`],
+  ['a clone URL with an encoded "." segment', runner({ cloneUrl: 'https://gitlab.internal/%2e/group' }),
+    `${R}: invalid cloneUrl "https://gitlab.internal/%2e/group": ${DOTS}`],
   ['2^60 MinIO pods (a multiple of 4)', minio({ mode: 'distributed', replicas: 2 ** 60 }), `${C}: invalid replicas 1152921504606847000: must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails`],
   // Unreadable props.
   ['a manager list that cannot be read', stack({ imagePullSecrets: unreadableList() as any }), `${M}: invalid imagePullSecrets "(unreadable)": must be readable: reading it threw "source offline"`],

@@ -161,6 +161,9 @@ export function secretKey(scope: IConstruct, field: string, value: string): stri
   return value;
 }
 
+/** The largest quantity Kubernetes keeps as written: int64's maximum (as a float64, rounded up to 2^63). */
+const QUANTITY_MAX = 2 ** 63 - 1;
+
 /**
  * A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`, not negative: every
  * quantity this library writes (requests, limits, size limits, pool limits) must be >= 0.
@@ -174,6 +177,11 @@ export function quantity(scope: IConstruct, field: string, value: string): strin
   }
   if (c.startsWith('-') && quantityValue(c) !== 0) {
     invalid(scope, field, value, 'must not be negative: the API server refuses a negative quantity');
+  }
+  // Kubernetes reads quantities as int64 (bytes, cores): it caps a larger binary one silently,
+  // and the scheduler and kubelet clamp any other; 1e999 is not even a finite number.
+  if (!(quantityValue(c) <= QUANTITY_MAX)) {
+    invalid(scope, field, value, 'must be at most 9223372036854775807 (2^63-1) in its unit, e.g. "7Ei" or "9E": Kubernetes reads quantities as 64-bit integers');
   }
   return value;
 }
@@ -241,6 +249,10 @@ export function gitlabUrl(scope: IConstruct, field: string, token: string, allow
   }
   if (url.port === '0' || /^https?:\/\/[^/]*:0+(\/|$)/i.test(value)) {
     invalid(scope, field, value, 'must not use port 0: give a port from 1 to 65535, or none for the scheme\'s default');
+  }
+  // The parser resolves "." and ".." segments (also as %2e): the runner would call another path.
+  if (value.replace(/^https?:\/\/[^/]*/i, '').split('/').some((s) => /^(\.|%2e){1,2}$/i.test(s))) {
+    invalid(scope, field, value, 'must not have "." or ".." path segments: the URL parser would remove them, and the runner would call another path');
   }
   return token;
 }

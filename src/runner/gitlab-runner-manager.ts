@@ -434,6 +434,9 @@ export class GitLabRunnerManager extends Construct {
     }
     // A getter that throws is reported under the field it guards, at the path the runner will have.
     readable({ node: { path: `${this.node.path}/${name}` } } as unknown as Construct, options);
+    if (typeof name !== 'string') {
+      invalid(this, 'addRunner() name', name, 'must be a string: a DNS-1123 label unique among the manager\'s runners');
+    }
     if (this.runnerList.some((r) => r.runnerName === name)) {
       invalid(this, 'addRunner() name', name, `must be unique within the manager; already used: ${this.runnerList.map((r) => r.runnerName).join(', ')}`);
     }
