@@ -88,7 +88,7 @@ const cases: Array<[string, (chart: Chart, runner: any) => void, string]> = [
   ['a development literal without values', minio({ cacheCredentials: CacheCredentials.insecureLiteralForDevelopmentOnly(undefined as any) }),
     `${C}: invalid cacheCredentials.accessKey (missing): must be at least 3 characters without whitespace (MinIO's minimum)`],
   ['an ExternalSecret with an empty remote key', minio({ cacheCredentials: CacheCredentials.fromExternalSecret({ storeName: 'vault', remoteKey: '' }) }),
-    `${C}: invalid cacheCredentials.remoteKey "": must be a non-empty single-line string, e.g. "ci/gitlab-runner-cache"`],
+    `${C}: invalid cacheCredentials.remoteKey "": must be a non-empty single-line string without control characters, e.g. "ci/gitlab-runner-cache"`],
   ['an ExternalSecret refreshed every 10 seconds', minio({ cacheCredentials: CacheCredentials.fromExternalSecret({ storeName: 'vault', remoteKey: 'k', refreshInterval: Duration.seconds(10) }) }),
     `${C}: invalid cacheCredentials.refreshInterval "10 seconds": must be a Duration of whole seconds, from 60s to 2147483647s, e.g. Duration.minutes(10)`],
   ['a development root password under 8 characters', minio({ rootCredentials: CacheCredentials.insecureLiteralForDevelopmentOnly({ accessKey: 'admin', secretKey: 'minio' }) }),

@@ -164,7 +164,7 @@ describe('GIVEN bad input THEN a ConfigError names the field and nothing is writ
     ['an interval of 2 seconds', { interval: Duration.seconds(2) }, /monitoring\/Manager: invalid interval "2 seconds": must be a Duration of whole seconds, from 5s/],
     ['an interval of 10 minutes', { interval: Duration.minutes(10) }, /monitoring\/Manager: invalid interval "600s": must be at most 300 seconds/],
     ['alerts as a string', { alerts: 'yes' as any }, /monitoring: invalid alerts "yes": must be true or false/],
-    ['a bearer token pasted as a string', { minioBearerToken: 'eyJhbGciOi-secret-token' as any }, /monitoring\/Minio: invalid bearerToken "eyJhb\*+": a literal secret would be written to dist\//],
+    ['a bearer token pasted as a string', { minioBearerToken: 'eyJhbGciOi-secret-token' as any }, /monitoring: invalid minioBearerToken "eyJhb\*+": a literal secret would be written to dist\//],
     ['labels with a bad value', { labels: { release: 'kube prometheus' } }, /monitoring\/Manager: invalid labels\["release"\] "kube prometheus"/],
   ])('%s', (_what, props, message) => {
     const { error, written } = attemptSynth((chart) => {

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ResolvedSecretKey, resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
+import { readable } from '../common/shape';
 import { azureAccountName, azureContainerName, storageDomain } from './cloud-names';
 import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
 
@@ -66,6 +67,7 @@ export class AzureCache extends Construct implements IRunnerCache {
 
   constructor(scope: Construct, id: string, props: AzureCacheProps) {
     super(scope, id);
+    readable(this, props);
     const p = props ?? ({} as AzureCacheProps);
     this.accountName = azureAccountName(this, 'accountName', p.accountName);
     this.containerName = azureContainerName(this, 'containerName', p.containerName);

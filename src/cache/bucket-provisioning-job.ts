@@ -14,6 +14,7 @@ import { Resources, resolveResources, toResourceRequirements } from '../common/r
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import * as v from '../common/validate';
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
+import { knownKeys } from '../common/shape';
 import { ResolvedCredentials } from './cache-credentials';
 
 /**
@@ -344,6 +345,8 @@ export interface ResolvedProvisioningOptions {
 export function resolveProvisioningOptions(scope: Construct, field: string, o: BucketProvisioningOptions = {}): ResolvedProvisioningOptions {
   const f = (name: string) => (field ? `${field}.${name}` : name);
   if (o === null || typeof o !== 'object') invalid(scope, field || 'provisioning', o, 'must be an object of provisioning options, e.g. { backoffLimit: 6 }');
+  // Only where the options stand alone (MinioCache's provisioning); a Job's own props hold more.
+  if (field) knownKeys(scope, field, o, ['image', 'backoffLimit', 'timeout', 'ttlAfterFinished', 'hook', 'resources', 'imagePullSecrets']);
   return {
     image: v.pinnedImage(scope, f('image'), o.image ?? PROVISIONING_DEFAULTS.image, PROVISIONING_DEFAULTS.image),
     backoffLimit: v.integer(scope, f('backoffLimit'), o.backoffLimit ?? PROVISIONING_DEFAULTS.backoffLimit, 0, 20),

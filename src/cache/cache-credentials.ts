@@ -4,6 +4,7 @@ import * as k8s from '../../imports/k8s';
 import { invalid, redact } from '../common/errors';
 import { ResolvedSecretKey, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
+import { knownKeys } from '../common/shape';
 
 /** Names of the two keys of a credentials Secret. */
 export interface CredentialKeys {
@@ -243,6 +244,7 @@ export class CredentialsProvider {
   }
 
   private keyNames(): CredentialKeys {
+    if (this.source.kind === 'secret') knownKeys(this.scope, `${this.field}.keys`, this.source.keys, ['accessKey', 'secretKey']);
     return this.source.kind === 'secret' ? this.source.keys ?? {} : {};
   }
 
@@ -259,6 +261,8 @@ export class CredentialsProvider {
     const f = this.field;
     if (s.kind === 'external-secret') {
       const o = s.options ?? ({} as ExternalSecretCredentialsOptions);
+      knownKeys(this.scope, f, o, ['storeName', 'storeKind', 'remoteKey', 'remoteProperties', 'refreshInterval', 'secretName']);
+      knownKeys(this.scope, `${f}.remoteProperties`, o.remoteProperties, ['accessKey', 'secretKey']);
       v.dnsSubdomain(this.scope, `${f}.storeName`, o.storeName);
       v.oneOf(this.scope, `${f}.storeKind`, o.storeKind ?? EXTERNAL_SECRET_DEFAULTS.storeKind, ['ClusterSecretStore', 'SecretStore']);
       v.nonEmptyString(this.scope, `${f}.remoteKey`, o.remoteKey, 'ci/gitlab-runner-cache');
@@ -266,6 +270,7 @@ export class CredentialsProvider {
       if (o.remoteProperties?.secretKey !== undefined) v.nonEmptyString(this.scope, `${f}.remoteProperties.secretKey`, o.remoteProperties.secretKey, 'secretkey');
       v.seconds(this.scope, `${f}.refreshInterval`, o.refreshInterval ?? EXTERNAL_SECRET_DEFAULTS.refreshInterval, 60);
     } else if (s.kind === 'insecure-literal') {
+      knownKeys(this.scope, f, s.values, ['accessKey', 'secretKey', 'secretName']);
       v.credentialLiteral(this.scope, `${f}.accessKey`, s.values?.accessKey, 3);
       v.credentialLiteral(this.scope, `${f}.secretKey`, s.values?.secretKey, 8);
     }

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { ResolvedSecretKey, resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
+import { readable } from '../common/shape';
 import * as v from '../common/validate';
 import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
 
@@ -55,6 +56,7 @@ export class GcsCache extends Construct implements IRunnerCache {
 
   constructor(scope: Construct, id: string, props: GcsCacheProps) {
     super(scope, id);
+    readable(this, props);
     const p = props ?? ({} as GcsCacheProps);
     this.bucketName = v.gcsBucketName(this, 'bucketName', p.bucketName);
     const { path, shared } = resolveCacheOptions(this, p);

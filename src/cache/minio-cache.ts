@@ -9,6 +9,7 @@ import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY, s
 import { Resources, resolveResources, toResourceRequirements } from '../common/resources';
 import { requireDistinctNamespaces } from '../common/rules';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
+import { optionalBoolean, readable } from '../common/shape';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
 import { ensureUniqueObjects } from '../common/unique-objects';
@@ -306,12 +307,13 @@ export class MinioCache extends Construct implements IRunnerCache {
 
   constructor(scope: Construct, id: string, props: MinioCacheProps) {
     super(scope, id);
+    readable(this, props);
     ensureUniqueObjects(this);
     const p = props ?? ({} as MinioCacheProps);
     const D = MINIO_CACHE_DEFAULTS;
     this.name = v.dnsLabel(this, 'name', p.name ?? D.name, 42);
     this.namespace = v.dnsLabel(this, 'namespace', p.namespace ?? D.namespace);
-    this.createNamespace = p.createNamespace ?? D.createNamespace;
+    this.createNamespace = optionalBoolean(this, 'createNamespace', p.createNamespace) ?? D.createNamespace;
     if (this.createNamespace) {
       v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespace: false');
     }
@@ -332,7 +334,7 @@ export class MinioCache extends Construct implements IRunnerCache {
     this.region = v.region(this, 'region', p.region ?? D.region);
     this.expiryDays = v.wholeDays(this, 'expiry', p.expiry ?? D.expiry, 1);
     this.quota = p.quota === undefined ? undefined : v.storageSize(this, 'quota', p.quota, '1Gi');
-    const consoleOn = p.console ?? D.console;
+    const consoleOn = optionalBoolean(this, 'console', p.console) ?? D.console;
     const resources = resolveResources(this, 'resources', p.resources, D.resources);
     const clusterDomain = v.dnsSubdomain(this, 'clusterDomain', p.clusterDomain ?? D.clusterDomain);
     const { path, shared } = resolveCacheOptions(this, p);
@@ -457,7 +459,7 @@ export class MinioCache extends Construct implements IRunnerCache {
       });
     }
 
-    const networkPolicies = p.networkPolicies ?? D.networkPolicies;
+    const networkPolicies = optionalBoolean(this, 'networkPolicies', p.networkPolicies) ?? D.networkPolicies;
     this.networkPolicies = networkPolicies;
     if (networkPolicies) {
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {

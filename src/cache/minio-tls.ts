@@ -5,6 +5,7 @@ import {
 } from '../../imports/cert-manager.io';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { knownKeys } from '../common/shape';
 
 /** The issuer a cert-manager Certificate names (`spec.issuerRef`). */
 export interface CertManagerIssuerRef {
@@ -147,6 +148,7 @@ class SecretTls extends MinioTls {
 
   public bind(scope: Construct, field: string, o: MinioTlsBindOptions): MinioTlsConfig {
     if (this.options === null || typeof this.options !== 'object') invalid(scope, field, this.options, 'MinioTls.fromSecret(secretName, options): options must be an object');
+    knownKeys(scope, `${field} options`, this.options, ['caKey', 'buildPodCaSecretName']);
     return {
       secretName: v.dnsSubdomain(scope, `${field}.secretName`, this.secretName),
       caKey: v.secretKey(scope, `${field}.caKey`, this.options.caKey ?? MINIO_TLS_DEFAULTS.caKey),
@@ -165,6 +167,8 @@ class CertManagerTls extends MinioTls {
     if (p === null || typeof p !== 'object' || p.issuerRef === null || typeof p.issuerRef !== 'object') {
       invalid(scope, `${field}.issuerRef`, p?.issuerRef, 'must name the Issuer or ClusterIssuer that signs MinIO\'s certificate, e.g. { name: "ca-issuer", kind: "ClusterIssuer" }');
     }
+    knownKeys(scope, field, p, ['issuerRef', 'secretName', 'duration', 'renewBefore', 'buildPodCaSecretName']);
+    knownKeys(scope, `${field}.issuerRef`, p.issuerRef, ['name', 'kind', 'group']);
     const issuerRef: CertificateSpecIssuerRef = {
       name: v.dnsSubdomain(scope, `${field}.issuerRef.name`, p.issuerRef.name),
       kind: v.oneOf(scope, `${field}.issuerRef.kind`, p.issuerRef.kind ?? MINIO_TLS_DEFAULTS.issuerKind, ['Issuer', 'ClusterIssuer']),

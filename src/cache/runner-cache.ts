@@ -98,7 +98,8 @@ export interface ResolvedCacheOptions {
 /** Validated {@link RunnerCacheOptions}. */
 export function resolveCacheOptions(scope: IConstruct, o: RunnerCacheOptions): ResolvedCacheOptions {
   const shared = o.shared ?? RUNNER_CACHE_DEFAULTS.shared;
-  if (typeof shared !== 'boolean') v.oneOf(scope, 'shared', String(shared), ['true', 'false']);
+  // Not String(shared) against "true" and "false": the string "true" would pass as a boolean.
+  v.boolean(scope, 'shared', shared);
   return { path: v.keyPrefix(scope, 'path', o.path ?? RUNNER_CACHE_DEFAULTS.path), shared };
 }
 

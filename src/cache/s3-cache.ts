@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { invalid } from '../common/errors';
+import { knownKeys, readable } from '../common/shape';
 import { CacheCredentials, CredentialsProvider, resolveCredentials } from './cache-credentials';
 import { kmsKeyId } from './cloud-names';
 import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, S3ServerSideEncryption, s3CacheToml } from './runner-cache';
@@ -100,6 +101,7 @@ export class S3Cache extends Construct implements IRunnerCache {
 
   constructor(scope: Construct, id: string, props: S3CacheProps) {
     super(scope, id);
+    readable(this, props);
     const p = props ?? ({} as S3CacheProps);
     const name = v.dnsLabel(this, 'name', p.name ?? S3_CACHE_DEFAULTS.name);
     this.bucketName = v.bucketName(this, 'bucketName', p.bucketName);
@@ -144,6 +146,7 @@ function resolveEncryption(scope: Construct, sse: S3ServerSideEncryption | undef
   if (sse === null || typeof sse !== 'object') {
     invalid(scope, 'serverSideEncryption', sse, 'must be { type: "S3" } or { type: "KMS" | "DSSE-KMS", kmsKeyId: "…" }');
   }
+  knownKeys(scope, 'serverSideEncryption', sse, ['type', 'kmsKeyId']);
   const type = v.oneOf(scope, 'serverSideEncryption.type', sse.type, SSE_TYPES);
   if (type === 'S3') {
     if (sse.kmsKeyId !== undefined) {

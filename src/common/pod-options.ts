@@ -6,6 +6,7 @@ import { invalid } from './errors';
 import { CONTROL } from './k8s-rules';
 import { isNodePlacement } from './placement';
 import { PREDICATES, requireRule } from './rules';
+import { kubernetesObject } from './shape';
 import * as v from './validate';
 
 /**
@@ -136,8 +137,10 @@ const SECRET_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941|AKIA[0-9A-Z]{1
  * pod (`owned`), and applies the defaults. Messages name `scope` and the prop as the user wrote it.
  */
 export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: OwnedPodParts): ResolvedPodOptions {
-  const list = <T>(field: string, x: T[] | undefined, example: string): T[] => {
+  const list = <T>(field: string, x: T[] | undefined, example: string, typeName?: string, toJson?: (item: T) => unknown): T[] => {
     if (x === undefined) return [];
+    // Each entry as its Kubernetes type reads it: no unknown key, no wrong shape, nothing unreadable.
+    if (typeName && toJson && Array.isArray(x)) kubernetesObject(scope, field, x, typeName, (l) => l.map((item) => toJson(item)));
     if (!Array.isArray(x)) invalid(scope, field, x, `must be a list, e.g. [${example}]`);
     x.forEach((item, i) => {
       if (item === null || typeof item !== 'object' || Array.isArray(item)) invalid(scope, `${field}[${i}]`, item, `must be an object, e.g. ${example}`);
@@ -162,7 +165,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
   map('nodeSelector', nodeSelectorIn);
   const nodeSelector = v.labels(scope, 'nodeSelector', nodeSelectorIn);
 
-  const tolerations = list('tolerations', helm(o.tolerations, TOLERATIONS_SCHEMA), '{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }');
+  const tolerations = list('tolerations', helm(o.tolerations, TOLERATIONS_SCHEMA), '{ key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" }', 'Toleration', k8s.toJson_Toleration);
   tolerations.forEach((t, i) => toleration(scope, `tolerations[${i}]`, t));
   if (valueOf(o.tolerations)) scope.node.addValidation({ validate: () => requireNoPrivilegedToleration(scope, o.tolerations) });
 
@@ -170,9 +173,10 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
   if (affinity !== undefined && (affinity === null || typeof affinity !== 'object' || Array.isArray(affinity))) {
     invalid(scope, 'affinity', affinity, 'must be an affinity object as in a pod spec, e.g. { nodeAffinity: { … } }');
   }
+  kubernetesObject(scope, 'affinity', affinity, 'Affinity', k8s.toJson_Affinity);
 
   const spread = o.topologySpreadConstraints === undefined ? undefined
-    : list('topologySpreadConstraints', o.topologySpreadConstraints, '{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }')
+    : list('topologySpreadConstraints', o.topologySpreadConstraints, '{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }', 'TopologySpreadConstraint', k8s.toJson_TopologySpreadConstraint)
       .map((c, i) => spreadConstraint(scope, `topologySpreadConstraints[${i}]`, c, owned.selector));
   // An empty list is the user turning the default off: no constraint at all.
   // Replicas as a Helm value may be set above one: the default spread is then always there (soft,
@@ -228,7 +232,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
       not: { required: ['value', 'valueFrom'] },
     },
   });
-  const extraEnv = list('extraEnv', extraEnvIn, '{ name: "TZ", value: "UTC" }');
+  const extraEnv = list('extraEnv', extraEnvIn, '{ name: "TZ", value: "UTC" }', 'EnvVar', k8s.toJson_EnvVar);
   if (valueOf(o.extraEnv) && owned.env.length) {
     requireRule(scope, { predicate: PREDICATES.noEntryNamed(owned.env), operands: [{ field: 'extraEnv', value: o.extraEnv }], allowed: [() => `must not set a variable the library sets (${owned.env.join(', ')})`] });
   }
@@ -253,7 +257,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   });
 
-  const extraEnvFrom = list('extraEnvFrom', o.extraEnvFrom, '{ configMapRef: { name: "proxy-settings" } }');
+  const extraEnvFrom = list('extraEnvFrom', o.extraEnvFrom, '{ configMapRef: { name: "proxy-settings" } }', 'EnvFromSource', k8s.toJson_EnvFromSource);
   extraEnvFrom.forEach((e, i) => {
     const refs = [e.configMapRef && 'configMapRef', e.secretRef && 'secretRef'].filter(Boolean) as Array<'configMapRef' | 'secretRef'>;
     if (refs.length !== 1) invalid(scope, `extraEnvFrom[${i}]`, e, 'must have exactly one of configMapRef and secretRef');
@@ -263,7 +267,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   });
 
-  const extraVolumes = list('extraVolumes', o.extraVolumes, '{ name: "ca", configMap: { name: "corporate-ca" } }');
+  const extraVolumes = list('extraVolumes', o.extraVolumes, '{ name: "ca", configMap: { name: "corporate-ca" } }', 'Volume', k8s.toJson_Volume);
   const volumeNames = new Set(owned.volumes);
   extraVolumes.forEach((vol, i) => {
     const field = `extraVolumes[${i}]`;
@@ -278,7 +282,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   });
 
-  const extraVolumeMounts = list('extraVolumeMounts', o.extraVolumeMounts, '{ name: "ca", mountPath: "/etc/ssl/corporate", readOnly: true }');
+  const extraVolumeMounts = list('extraVolumeMounts', o.extraVolumeMounts, '{ name: "ca", mountPath: "/etc/ssl/corporate", readOnly: true }', 'VolumeMount', k8s.toJson_VolumeMount);
   const extraNames = extraVolumes.map((vol) => vol.name);
   extraVolumeMounts.forEach((m, i) => {
     const field = `extraVolumeMounts[${i}]`;

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { requireRequestAtMostLimit } from './rules';
+import { knownKeys } from './shape';
 import { quantity } from './validate';
 
 /** A request and a limit for one resource, as Kubernetes quantities (`250m`, `512Mi`, `1Gi`). */
@@ -60,7 +61,11 @@ export function overDefaults(given: Resources | undefined, defaults: Resources):
  */
 export function resolveResources(scope: IConstruct, field: string, given: Resources | undefined, defaults: Resources): Resources {
   const out: Record<string, ResourceRange> = {};
+  // What the user wrote, also behind a profile's defaults merged by overDefaults.
+  const written = given !== undefined && GIVEN.has(given) ? GIVEN.get(given) : given;
+  knownKeys(scope, field, written, KINDS.map(([prop]) => prop));
   for (const [prop] of KINDS) {
+    knownKeys(scope, `${field}.${prop}`, written?.[prop], ['request', 'limit']);
     const range = { ...defaults[prop], ...given?.[prop] };
     if (range.request !== undefined) quantity(scope, `${field}.${prop}.request`, range.request);
     if (range.limit !== undefined) quantity(scope, `${field}.${prop}.limit`, range.limit);

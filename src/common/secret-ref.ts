@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid, redact } from './errors';
+import { knownKeys } from './shape';
 import { dnsSubdomain, secretKey } from './validate';
 
 /**
@@ -37,6 +38,7 @@ export function resolveSecretKey(scope: IConstruct, field: string, ref: SecretKe
   if (ref === undefined || ref === null || typeof ref !== 'object') {
     invalid(scope, field, ref, 'must reference an existing Secret: { secretName: "…", key: "…" }');
   }
+  knownKeys(scope, field, ref, ['secretName', 'key']);
   return {
     secretName: dnsSubdomain(scope, `${field}.secretName`, ref.secretName),
     key: secretKey(scope, `${field}.key`, ref.key ?? defaultKey),

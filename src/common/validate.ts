@@ -8,6 +8,7 @@ import {
   mountsOverlap, normalizeMountPath, PINNED_IMAGE, QUANTITY, quantityValue,
 } from './k8s-rules';
 import { requireNotMatching } from './rules';
+import { isPlainObject } from './shape';
 
 export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath, quantityValue } from './k8s-rules';
 
@@ -116,6 +117,10 @@ export function labelValue(scope: IConstruct, field: string, value: string): str
 
 /** Every key and value of a label map. */
 export function labels(scope: IConstruct, field: string, value: Record<string, string> | undefined): Record<string, string> {
+  // A string or a list would spread into index keys ("0": "x"), valid label keys all.
+  if (value !== undefined && !isPlainObject(concrete(value))) {
+    invalid(scope, field, value, 'must be a map of label keys to label values, e.g. { team: "ci" }');
+  }
   for (const [k, v] of Object.entries(value ?? {})) {
     qualifiedName(scope, `${field} key`, k);
     labelValue(scope, `${field}["${k}"]`, v);
@@ -156,6 +161,9 @@ export function secretKey(scope: IConstruct, field: string, value: string): stri
   return value;
 }
 
+/** The largest quantity Kubernetes keeps as written: int64's maximum (as a float64, rounded up to 2^63). */
+const QUANTITY_MAX = 2 ** 63 - 1;
+
 /**
  * A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`, not negative: every
  * quantity this library writes (requests, limits, size limits, pool limits) must be >= 0.
@@ -169,6 +177,11 @@ export function quantity(scope: IConstruct, field: string, value: string): strin
   }
   if (c.startsWith('-') && quantityValue(c) !== 0) {
     invalid(scope, field, value, 'must not be negative: the API server refuses a negative quantity');
+  }
+  // Kubernetes reads quantities as int64 (bytes, cores): it caps a larger binary one silently,
+  // and the scheduler and kubelet clamp any other; 1e999 is not even a finite number.
+  if (!(quantityValue(c) <= QUANTITY_MAX)) {
+    invalid(scope, field, value, 'must be at most 9223372036854775807 (2^63-1) in its unit, e.g. "7Ei" or "9E": Kubernetes reads quantities as 64-bit integers');
   }
   return value;
 }
@@ -236,6 +249,10 @@ export function gitlabUrl(scope: IConstruct, field: string, token: string, allow
   }
   if (url.port === '0' || /^https?:\/\/[^/]*:0+(\/|$)/i.test(value)) {
     invalid(scope, field, value, 'must not use port 0: give a port from 1 to 65535, or none for the scheme\'s default');
+  }
+  // The parser resolves "." and ".." segments (also as %2e): the runner would call another path.
+  if (value.replace(/^https?:\/\/[^/]*/i, '').split('/').some((s) => /^(\.|%2e){1,2}$/i.test(s))) {
+    invalid(scope, field, value, 'must not have "." or ".." path segments: the URL parser would remove them, and the runner would call another path');
   }
   return token;
 }
@@ -387,7 +404,8 @@ export function wholeDays(scope: IConstruct, field: string, value: Duration, min
  */
 export function minioDistributedReplicas(scope: IConstruct, field: string, value: number): number {
   noValue(scope, field, value, 'the pod count shapes MinIO\'s server arguments and its disruption budget');
-  const divisible = Number.isInteger(value) && value >= 4
+  // At most INT32_MAX like every replica count: 2^60 is a multiple of 4 but no StatefulSet size.
+  const divisible = Number.isInteger(value) && value >= 4 && value <= INT32_MAX
     && Array.from({ length: 13 }, (_, i) => i + 4).some((set) => value % set === 0);
   if (typeof value !== 'number' || !divisible) {
     invalid(scope, field, value, 'must be an integer from 4 to 16, or a multiple of one of those (MinIO erasure sets of 4 to 16 pods): 2 or 3 pods lose write quorum when one fails');
@@ -443,12 +461,16 @@ export function stringList(scope: IConstruct, field: string, value: string[] | u
   return value;
 }
 
-/** A non-empty string without line breaks (names, keys and paths in external systems). */
+/**
+ * A non-empty string without line breaks or other control characters (names, keys and paths in
+ * external systems, image globs): a NUL or an escape is never part of one, and a tab or escape
+ * sequence in a log line or config.toml hides what it really holds.
+ */
 export function nonEmptyString(scope: IConstruct, field: string, value: string, example: string): string {
-  track(scope, value, { minLength: 1, pattern: '^[^\\r\\n]*$' });
+  track(scope, value, { minLength: 1, pattern: '^[^\\x00-\\x1f\\x7f]*$' });
   const c = concrete(value);
-  if (typeof c !== 'string' || c.trim() === '' || /[\r\n]/.test(c)) {
-    invalid(scope, field, value, `must be a non-empty single-line string, e.g. "${example}"`);
+  if (typeof c !== 'string' || c.trim() === '' || CONTROL.test(c)) {
+    invalid(scope, field, value, `must be a non-empty single-line string without control characters, e.g. "${example}"`);
   }
   return value;
 }

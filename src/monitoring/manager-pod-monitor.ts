@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PodMonitor } from '../../imports/podmonitors-monitoring.coreos.com';
 import { invalid } from '../common/errors';
+import { readable } from '../common/shape';
 import { selectorLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { GitLabRunnerManager } from '../runner/gitlab-runner-manager';
@@ -47,6 +48,7 @@ export class ManagerPodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: ManagerPodMonitorProps) {
     super(scope, id);
+    readable(this, props);
     if (props === null || typeof props !== 'object' || !(props.manager instanceof GitLabRunnerManager)) {
       invalid(this, 'manager', props?.manager, 'must be the GitLabRunnerManager to scrape');
     }

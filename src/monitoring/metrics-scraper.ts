@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { knownKeys } from '../common/shape';
 
 /**
  * The Prometheus that scrapes the stack: where its pods run and how they are labelled. The
@@ -42,6 +43,7 @@ export function resolveScraper(scope: IConstruct, field: string, s: MetricsScrap
   if (s !== undefined && (s === null || typeof s !== 'object' || Array.isArray(s))) {
     invalid(scope, field, s, 'must be { namespace?, podLabels? }, e.g. { namespace: "monitoring", podLabels: { "app.kubernetes.io/name": "prometheus" } }');
   }
+  knownKeys(scope, field, s, ['namespace', 'podLabels']);
   const podLabels = v.labels(scope, `${field}.podLabels`, s?.podLabels ?? METRICS_SCRAPER_DEFAULTS.podLabels);
   if (Object.keys(podLabels).length === 0) {
     // An empty selector admits every pod of the namespace: name the scraper instead.

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
 import { MinioCache } from '../cache/minio-cache';
 import { invalid } from '../common/errors';
+import { readable } from '../common/shape';
 import { ResolvedSecretKey, resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
 import * as v from '../common/validate';
 import { scrapeInterval } from './manager-pod-monitor';
@@ -53,6 +54,7 @@ export class MinioPodMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: MinioPodMonitorProps) {
     super(scope, id);
+    readable(this, props);
     if (props === null || typeof props !== 'object' || !(props.cache instanceof MinioCache)) {
       invalid(this, 'cache', props?.cache, 'must be the MinioCache to scrape');
     }

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrules-monitoring.coreos.com';
 import { invalid } from '../common/errors';
+import { readable } from '../common/shape';
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
 
@@ -87,6 +88,7 @@ export class RunnerAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: RunnerAlertsProps) {
     super(scope, id);
+    readable(this, props);
     if (props === null || typeof props !== 'object') invalid(this, 'props', props, 'must be an object with namespace, name and managerJob');
     const namespace = v.dnsLabel(this, 'namespace', props.namespace);
     const name = v.dnsSubdomain(this, 'name', props.name);

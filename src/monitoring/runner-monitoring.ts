@@ -2,7 +2,8 @@ import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MinioCache } from '../cache/minio-cache';
 import { invalid } from '../common/errors';
-import { SecretKeyReference } from '../common/secret-ref';
+import { readable } from '../common/shape';
+import { resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
 import { GitLabRunnerManager } from '../runner/gitlab-runner-manager';
 import { ManagerPodMonitor } from './manager-pod-monitor';
 import { MetricsScraper, ResolvedMetricsScraper, resolveScraper, scraperPeer } from './metrics-scraper';
@@ -81,10 +82,13 @@ export class RunnerMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: RunnerMonitoringProps) {
     super(scope, id);
+    readable(this, props);
     if (props === null || typeof props !== 'object') invalid(this, 'props', props, 'must be an object with at least the manager');
     if (props.cache !== undefined && !(props.cache instanceof MinioCache)) invalid(this, 'cache', props.cache, 'must be a MinioCache (external S3 and GCS are monitored by their providers)');
     if (props.alerts !== undefined && typeof props.alerts !== 'boolean') invalid(this, 'alerts', props.alerts, 'must be true or false');
     this.scraper = resolveScraper(this, 'scraper', props.scraper);
+    // Checked here too, so a bad token is reported under the prop the user wrote.
+    if (props.minioBearerToken !== undefined) resolveSecretKey(this, 'minioBearerToken', props.minioBearerToken, 'token');
     const peers = [scraperPeer(this.scraper)];
     this.managerMonitor = new ManagerPodMonitor(this, 'Manager', { manager: props.manager, labels: props.labels, interval: props.interval });
     props.manager.allowMetricsScrapeFrom(this.managerMonitor, 'NetworkPolicy', peers);

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { IContainerNodePool } from '@kubernetes-models/gke/container.cnrm.cloud.google.com/v1beta1/ContainerNodePool';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { knownKeys } from '../common/shape';
 import { TaintedNodePool, TaintedNodePoolProps } from './node-pool';
 
 /** Autoscaling bounds of a GKE node pool, per zone. */
@@ -85,6 +86,7 @@ export class GkeNodePool extends TaintedNodePool {
     this.namespace = v.dnsLabel(this, 'namespace', props.namespace);
     const clusterName = v.dnsSubdomain(this, 'clusterName', props.clusterName);
     const clusterNamespace = v.dnsLabel(this, 'clusterNamespace', props.clusterNamespace ?? this.namespace);
+    knownKeys(this, 'autoscaling', props.autoscaling, ['minNodeCount', 'maxNodeCount']);
     const autoscaling = { ...GKE_NODE_POOL_DEFAULTS.autoscaling, ...props.autoscaling };
     const min = v.integer(this, 'autoscaling.minNodeCount', autoscaling.minNodeCount, 0, 1000);
     const max = v.integer(this, 'autoscaling.maxNodeCount', autoscaling.maxNodeCount, 1, 1000);

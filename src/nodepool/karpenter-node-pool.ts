@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import * as karpenter from '../../imports/karpenter.sh';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { knownKeys, objectShape } from '../common/shape';
 import { TaintedNodePool, TaintedNodePoolProps } from './node-pool';
 
 /** The node class a Karpenter NodePool launches nodes from (e.g. an AWS `EC2NodeClass`). */
@@ -115,6 +116,7 @@ export class KarpenterNodePool extends TaintedNodePool {
     if (ref === undefined || ref === null || typeof ref !== 'object') {
       invalid(this, 'nodeClassRef', ref, 'a Karpenter NodePool needs the node class its nodes launch from: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "…" } (or your cloud\'s equivalent)');
     }
+    knownKeys(this, 'nodeClassRef', ref, ['group', 'kind', 'name']);
     this.nodeClassRef = {
       group: v.dnsSubdomain(this, 'nodeClassRef.group', ref.group),
       kind: v.kindName(this, 'nodeClassRef.kind', ref.kind),
@@ -123,6 +125,7 @@ export class KarpenterNodePool extends TaintedNodePool {
     const given = props.requirements ?? KARPENTER_NODE_POOL_DEFAULTS.requirements;
     if (!Array.isArray(given)) invalid(this, 'requirements', given, 'must be a list of { key, operator, values? }');
     const requirements = given.map((r, i) => this.requirement(r, i));
+    knownKeys(this, 'limits', props.limits, ['cpu', 'memory']);
     const limits = { ...KARPENTER_NODE_POOL_DEFAULTS.limits, ...props.limits };
     const expireAfter = props.expireAfter ?? KARPENTER_NODE_POOL_DEFAULTS.expireAfter;
 
@@ -164,6 +167,7 @@ export class KarpenterNodePool extends TaintedNodePool {
   private requirement(r: KarpenterRequirement, i: number): karpenter.NodePoolSpecTemplateSpecRequirements {
     const field = `requirements[${i}]`;
     if (r === null || typeof r !== 'object') invalid(this, field, r, 'must be { key, operator, values? }');
+    objectShape(this, field, r, '{ key, operator, values? }');
     if (r.values !== undefined && !Array.isArray(r.values)) invalid(this, `${field}.values`, r.values, 'must be a list of label values');
     v.qualifiedName(this, `${field}.key`, r.key);
     const operator = v.oneOf(this, `${field}.operator`, r.operator, ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] as const);

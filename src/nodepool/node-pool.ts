@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ConfigError, invalid } from '../common/errors';
+import { knownKeys, readable } from '../common/shape';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
@@ -90,12 +91,15 @@ export abstract class TaintedNodePool extends Construct implements INodePlacemen
 
   constructor(scope: Construct, id: string, props: TaintedNodePoolProps, reservedDomains: readonly string[] = []) {
     super(scope, id);
+    readable(this, props);
     ensureUniqueObjects(this);
     registerNodePlacement(this);
     this.name = v.dnsLabel(this, 'name', props.name ?? NODE_POOL_DEFAULTS.name);
     if (props.taint === undefined || props.taint === null || typeof props.taint !== 'object') {
       invalid(this, 'taint', props.taint, 'a tainted node pool needs a taint { key, value, effect }: without one, any pod can land next to privileged builds');
     }
+    knownKeys(this, 'taint', props.taint, ['key', 'value', 'effect']);
+    knownKeys(this, 'nodeLabel', props.nodeLabel, ['key', 'value']);
     this.taint = {
       key: v.unreservedKey(this, 'taint.key', props.taint.key, reservedDomains),
       value: v.taintValue(this, 'taint.value', props.taint.value),

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
 import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
 import { invalid } from '../common/errors';
+import { readable } from '../common/shape';
 import { standardLabels } from '../common/labels';
 import { ResolvedTaint } from '../common/placement';
 import { policyExpression, taintString } from '../common/tolerations';
@@ -85,6 +86,7 @@ export class PrivilegedPodGuard extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivilegedPodGuardProps) {
     super(scope, id);
+    readable(this, props);
     const pool = props.pool;
     this.name = v.dnsSubdomain(this, 'name', props.name ?? `${pool.name}-guard`);
     for (const field of ['exemptNamespaces', 'validationActions'] as const) {

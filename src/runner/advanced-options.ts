@@ -2,6 +2,7 @@ import { isIP } from 'net';
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
+import { objectShape, shapeKeys } from '../common/shape';
 import * as v from '../common/validate';
 import {
   AffinityToml, DnsConfigToml, HostAliasToml, LabelSelectorToml, NodeSelectorTermToml, PodAffinityTermToml, PodAffinityToml, SelectorRequirementToml,
@@ -288,12 +289,13 @@ function list<T>(scope: IConstruct, field: string, value: T[] | undefined, shape
   if (!Array.isArray(value)) invalid(scope, field, value, `must be a list of ${shape}`);
   value.forEach((x, i) => {
     if (x === null || typeof x !== 'object') invalid(scope, `${field}[${i}]`, x, `must be ${shape}`);
+    if (shapeKeys(shape)) objectShape(scope, `${field}[${i}]`, x, shape);
   });
   return value;
 }
 
 function object(scope: IConstruct, field: string, value: unknown, shape: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(scope, field, value, `must be an object ${shape}`);
+  objectShape(scope, field, value, shape);
 }
 
 function requirement(scope: IConstruct, field: string, r: NodeSelectorRequirement, operators: readonly string[], fieldKey: boolean): SelectorRequirementToml {

@@ -3,6 +3,7 @@ import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import type { INodePlacement } from '../common/placement';
 import type { TolerationSpec } from '../common/tolerations';
+import { isPlainObject, knownKeys } from '../common/shape';
 import { ContainerSecurityContextToml, KubernetesVolumesToml } from './config/model';
 import { ContainerSecurityContext, resolveContainerSecurityContext } from './security-context';
 
@@ -242,7 +243,7 @@ export function resolveBuildPod(scope: IConstruct, o: BuildPodOptions, nodeSelec
   });
   const pool = pools[0];
   const poolSelector = pool ? pool.nodeSelector : {};
-  for (const [k, val] of Object.entries(nodeSelector)) {
+  for (const [k, val] of Object.entries(nodeSelector ?? {})) {
     if (k in poolSelector && poolSelector[k] !== val) {
       invalid(scope, `nodeSelector["${k}"]`, val, `conflicts with the label ${k}=${poolSelector[k]} of node pool ${pool!.node.path}, which build pods must select`);
     }
@@ -298,10 +299,21 @@ export function withBuiltInVolumes<T extends BuildPodOptions>(options: T, volume
 /** The executor mounts the build directory (`builds_dir`) at this path in every build pod. */
 const EXECUTOR_MOUNTS: v.MountClaim[] = [{ owner: 'the executor\'s build directory (builds_dir)', mountPath: '/builds' }];
 
+/** The keys of each kind of build volume, as its interface declares them. */
+const VOLUME_KEYS = {
+  emptyDir: ['name', 'mountPath', 'medium', 'sizeLimit'],
+  secret: ['secretName', 'mountPath', 'items'],
+  configMap: ['configMapName', 'mountPath', 'items'],
+  pvc: ['claimName', 'mountPath', 'subPath', 'readOnly'],
+  csi: ['name', 'mountPath', 'driver', 'fsType', 'volumeAttributes', 'subPath', 'readOnly'],
+  hostPath: ['name', 'mountPath', 'hostPath', 'readOnly'],
+} as const;
+
 function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, privileged: boolean, builtIn: BuiltInVolumes = {}): KubernetesVolumesToml | undefined {
   if (volumes !== undefined && (volumes === null || typeof volumes !== 'object')) {
     invalid(scope, 'volumes', volumes, 'must be { emptyDir?, secret?, configMap?, pvc?, csi?, hostPath? }, each a list');
   }
+  knownKeys(scope, 'volumes', volumes, Object.keys(VOLUME_KEYS));
   for (const kind of ['emptyDir', 'secret', 'configMap', 'pvc', 'csi', 'hostPath'] as const) {
     const list = volumes?.[kind];
     if (list !== undefined && !Array.isArray(list)) invalid(scope, `volumes.${kind}`, list, 'must be a list of volumes');
@@ -319,6 +331,7 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, pr
   };
   const entry = <T>(kind: string, i: number, e: T): T => {
     if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    knownKeys(scope, `volumes.${kind}[${i}]`, e, VOLUME_KEYS[kind as keyof typeof VOLUME_KEYS]);
     return e;
   };
   const userEmptyDir = (volumes?.emptyDir ?? []).map((e, i) => {
@@ -341,6 +354,7 @@ function resolveVolumes(scope: IConstruct, volumes: BuildVolumes | undefined, pr
     const name = v.dnsSubdomain(scope, `${field}.secretName`, s.secretName);
     const mountPath = v.absolutePath(scope, `${field}.mountPath`, s.mountPath);
     claim(field, 'secretName', name, mountPath);
+    if (s.items !== undefined && !isPlainObject(s.items)) invalid(scope, `${field}.items`, s.items, 'must be a map of strings, e.g. { "ca.crt": "ca.crt" }');
     const items = Object.entries(s.items ?? {}).map(([key, file]) =>
       [v.secretKey(scope, `${field}.items key`, key), v.relativePath(scope, `${field}.items["${key}"]`, file)]);
     return { name, mount_path: mountPath, read_only: true, ...(items.length ? { items: Object.fromEntries(items) } : {}) };
@@ -364,6 +378,7 @@ function resolveMoreVolumes(
 ): Partial<KubernetesVolumesToml> {
   const entry = <T>(kind: string, i: number, e: T): T => {
     if (e === null || typeof e !== 'object') invalid(scope, `volumes.${kind}[${i}]`, e, 'must be an object with a name and a mountPath');
+    knownKeys(scope, `volumes.${kind}[${i}]`, e, VOLUME_KEYS[kind as keyof typeof VOLUME_KEYS]);
     return e;
   };
   const map = (field: string, m: unknown, example: string) => {

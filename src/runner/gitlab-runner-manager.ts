@@ -4,7 +4,7 @@ import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { claim } from '../common/app-claims';
-import { invalid, validationMessage, withContext } from '../common/errors';
+import { ConfigError, invalid, validationMessage, withContext } from '../common/errors';
 import { contentHash } from '../common/hash';
 import { applyPodOptions, ownedPodParts, PodOptions, resolvePodOptions, ResolvedPodOptions } from '../common/pod-options';
 import { selectorLabels, standardLabels } from '../common/labels';
@@ -13,6 +13,7 @@ import { requireDistinctNamespaces, requireNotMatching } from '../common/rules';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-value';
+import { optionalBoolean, readable } from '../common/shape';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { concrete, concreteDeep, renderMode, togglesOf, ValueDefinition, valueOf, Values } from '../helm/values';
@@ -285,6 +286,7 @@ export class GitLabRunnerManager extends Construct {
 
   constructor(scope: Construct, id: string, props: GitLabRunnerManagerProps) {
     super(scope, id);
+    readable(this, props);
     if (props === null || typeof props !== 'object') {
       invalid(this, 'props', props, 'must be an object with at least gitlabUrl, e.g. { gitlabUrl: "https://gitlab.com" }');
     }
@@ -294,17 +296,17 @@ export class GitLabRunnerManager extends Construct {
     this.name = v.dnsLabel(this, 'name', props.name ?? MANAGER_DEFAULTS.name, 52);
     this.namespace = v.dnsLabel(this, 'namespace', props.namespace ?? MANAGER_DEFAULTS.namespace);
     this.defaultBuildNamespace = v.dnsLabel(this, 'defaultBuildNamespace', props.defaultBuildNamespace ?? `${this.name}-builds`);
-    this.gitlabUrl = v.gitlabUrl(this, 'gitlabUrl', props.gitlabUrl, props.allowInsecureHttp ?? false);
+    this.gitlabUrl = v.gitlabUrl(this, 'gitlabUrl', props.gitlabUrl, optionalBoolean(this, 'allowInsecureHttp', props.allowInsecureHttp) ?? false);
     this.image = v.pinnedImage(this, 'image', props.image ?? MANAGER_DEFAULTS.image, MANAGER_DEFAULTS.image, ['alpine', 'ubuntu']);
     // From the default when the image is a Helm value: a label, not behaviour.
     this.runnerVersion = /:(?:[a-z0-9]+-)?v(\d+\.\d+\.\d+)/.exec(concrete(this.image))?.[1];
     this.serviceAccountName = this.name;
-    this.createNamespaces = props.createNamespaces ?? true;
+    this.createNamespaces = optionalBoolean(this, 'createNamespaces', props.createNamespaces) ?? true;
     claim(this, { kind: 'namespace', key: concrete(this.namespace), use: 'manager', value: this.namespace, field: 'namespace' });
     if (this.createNamespaces) {
       v.ownNamespace(this, 'namespace', this.namespace, 'a Namespace object emitted for it would take it over (and pruning it would delete the namespace): use a namespace of your own, or set createNamespaces: false');
     }
-    this.networkPolicies = props.networkPolicies ?? true;
+    this.networkPolicies = optionalBoolean(this, 'networkPolicies', props.networkPolicies) ?? true;
     this.resources = resolveResources(this, 'resources', props.resources, MANAGER_DEFAULTS.resources);
     this.shutdownSeconds = v.noValue(this, 'shutdownTimeout',
       v.seconds(this, 'shutdownTimeout', props.shutdownTimeout ?? MANAGER_DEFAULTS.shutdownTimeout, 1),
@@ -370,7 +372,7 @@ export class GitLabRunnerManager extends Construct {
       });
     }
 
-    if (props.metricsService ?? true) {
+    if (optionalBoolean(this, 'metricsService', props.metricsService) ?? true) {
       this.metricsService = new k8s.KubeService(this, 'MetricsService', {
         metadata: { ...meta, name: this.name },
         spec: {
@@ -445,19 +447,35 @@ export class GitLabRunnerManager extends Construct {
     if (options === null || typeof options !== 'object') {
       invalid(this, `addRunner("${name}") options`, options, 'must be an object with at least a token, e.g. { token: { secretName: "gitlab-runner-token" } }');
     }
+    // A getter that throws is reported under the field it guards, at the path the runner will have.
+    readable({ node: { path: `${this.node.path}/${name}` } } as unknown as Construct, options);
+    if (typeof name !== 'string') {
+      invalid(this, 'addRunner() name', name, 'must be a string: a DNS-1123 label unique among the manager\'s runners');
+    }
     if (this.runnerList.some((r) => r.runnerName === name)) {
       invalid(this, 'addRunner() name', name, `must be unique within the manager; already used: ${this.runnerList.map((r) => r.runnerName).join(', ')}`);
     }
     // The name is also the construct id: let the Runner validate it, but report what constructs
-    // itself rejects (an empty id, a clash with another child) against the manager.
-    const runner = withContext(this, 'addRunner() name', name, 'must be a DNS-1123 label unique among the manager\'s children', () => new Runner(this, name, options, {
-      gitlabUrl: this.gitlabUrl,
-      managerNamespace: this.namespace,
-      defaultBuildNamespace: this.defaultBuildNamespace,
-      useBuildNamespace: (r) => this.buildNamespace(r).buildServiceAccount,
-      secretPlaceholder: (ref) => this.secretPlaceholder(ref),
-      secretFile: (ref) => this.secretFile(ref),
-    }));
+    // itself rejects (an empty id, a clash with another child) against the manager. Anything else
+    // the Runner could not read in its options is reported against the runner, never the name.
+    const before = this.node.tryFindChild(name);
+    const runner = withContext(this, 'addRunner() name', name, 'must be a DNS-1123 label unique among the manager\'s children', () => {
+      try {
+        return new Runner(this, name, options, {
+          gitlabUrl: this.gitlabUrl,
+          managerNamespace: this.namespace,
+          defaultBuildNamespace: this.defaultBuildNamespace,
+          useBuildNamespace: (r) => this.buildNamespace(r).buildServiceAccount,
+          secretPlaceholder: (ref) => this.secretPlaceholder(ref),
+          secretFile: (ref) => this.secretFile(ref),
+        });
+      } catch (e) {
+        const added = this.node.tryFindChild(name);
+        if (e instanceof ConfigError || added === undefined || added === before) throw e;
+        throw new ConfigError(added.node.path, `addRunner("${name}") options`, '(unreadable)',
+          `must be RunnerOptions whose every field can be read and has its documented type (${(e as Error).message})`);
+      }
+    });
     this.runnerList.push(runner);
     return runner;
   }

@@ -4,6 +4,7 @@ import { BUILD_POD_LABEL_KEY, CACHE_NAME_LABEL_KEY, CACHE_NAMESPACE_LABEL_KEY } 
 import { Resources } from '../common/resources';
 import { quantityValue } from '../common/validate';
 import * as v from '../common/validate';
+import { knownKeys, objectShape } from '../common/shape';
 import { KubernetesExecutorToml } from './config/model';
 
 // Per-job overrides (the `*_overwrite_allowed` / `*_overwrite_max_allowed` keys): what a job may
@@ -117,12 +118,14 @@ export function resolveOverwrites(
 ): { keys: OverwriteKeys; serviceAccounts: JobServiceAccount[] } {
   if (o === undefined) return { keys: {}, serviceAccounts: [] };
   if (o === null || typeof o !== 'object' || Array.isArray(o)) invalid(scope, 'jobOverrides', o, 'must be an object { serviceAccounts?, nodeSelector?, tolerations?, podLabels?, podAnnotations?, max*Resources? }');
+  knownKeys(scope, 'jobOverrides', o, ['serviceAccounts', 'nodeSelector', 'tolerations', 'podLabels', 'podAnnotations', 'maxBuildResources', 'maxHelperResources', 'maxServiceResources']);
   const sas = o.serviceAccounts ?? [];
   if (!Array.isArray(sas)) invalid(scope, 'jobOverrides.serviceAccounts', sas, 'must be a list of { name, annotations? }');
   const seen = new Set<string>();
   const serviceAccounts = sas.map((sa, i) => {
     const field = `jobOverrides.serviceAccounts[${i}]`;
     if (sa === null || typeof sa !== 'object') invalid(scope, field, sa, 'must be { name, annotations? }');
+    objectShape(scope, field, sa, '{ name, annotations? }');
     v.noValue(scope, `${field}.name`, sa.name, 'the names form the runner\'s allow-list');
     const name = v.dnsSubdomain(scope, `${field}.name`, sa.name);
     if (name === buildServiceAccount) invalid(scope, `${field}.name`, name, 'is the build pods\' default service account already; list only the others a job may pick');
@@ -156,10 +159,12 @@ export function resolveOverwrites(
   for (const [prop, prefix, max, own] of maxima) {
     if (max === undefined) continue;
     if (max === null || typeof max !== 'object') invalid(scope, `jobOverrides.${prop}`, max, 'must be { cpu?, memory?, ephemeralStorage? }, each { request?, limit? }');
+    objectShape(scope, `jobOverrides.${prop}`, max, '{ cpu?, memory?, ephemeralStorage? }');
     for (const [kind, key] of [['cpu', 'cpu'], ['memory', 'memory'], ['ephemeralStorage', 'ephemeral_storage']] as const) {
       const range = max[kind];
       if (range === undefined) continue;
       if (range === null || typeof range !== 'object') invalid(scope, `jobOverrides.${prop}.${kind}`, range, 'must be { request?, limit? }');
+      objectShape(scope, `jobOverrides.${prop}.${kind}`, range, '{ request?, limit? }');
       for (const side of ['request', 'limit'] as const) {
         const q = range[side];
         if (q === undefined) continue;

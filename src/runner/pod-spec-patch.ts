@@ -2,6 +2,7 @@ import { IConstruct } from 'constructs';
 import { applyPatch, Operation, validate as validateJsonPatch } from 'fast-json-patch';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
+import { objectShape } from '../common/shape';
 import type { PodSecurityLevel } from './build-namespace';
 import { PodSpecPatchToml } from './config/model';
 import { podSecurityViolations } from './pod-security';
@@ -61,6 +62,7 @@ export function resolvePodSpecPatches(scope: IConstruct, patches: PodSpecPatch[]
   const toml = patches.map((p, i) => {
     const field = `podSpecPatches[${i}]`;
     if (p === null || typeof p !== 'object') invalid(scope, field, p, 'must be { name, patchType, patch }');
+    objectShape(scope, field, p, '{ name, patchType, patch }');
     v.noValue(scope, `${field}.name`, p.name, 'patches are checked at synth');
     const name = v.nonEmptyString(scope, `${field}.name`, p.name, 'build-hostname');
     if (names.has(name)) invalid(scope, `${field}.name`, name, 'must be unique among the runner\'s pod spec patches');

@@ -14,6 +14,7 @@ import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../comm
 import * as v from '../common/validate';
 import { concrete } from '../helm/values';
 import { mountsOverlap } from '../common/k8s-rules';
+import { isPlainObject, objectShape } from '../common/shape';
 import * as adv from './advanced-options';
 import { AdvancedRunnerOptions } from './advanced-options';
 import { BuildPodOptions, ResolvedBuildPod, resolveBuildPod } from './build-pod';
@@ -421,10 +422,10 @@ export class Runner extends Construct implements IBuildPodPlacer {
       service_account: buildServiceAccount,
       automount_service_account_token: false,
       image: v.imageReference(this, 'image', o.image ?? RUNNER_DEFAULTS.image),
-      pull_policy: o.pullPolicy?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
+      pull_policy: (v.stringList(this, 'pullPolicy', o.pullPolicy, 'if-not-present') as PullPolicy[] | undefined)?.map((pp, i) => v.oneOf(this, `pullPolicy[${i}]`, pp, ['never', 'if-not-present', 'always'] as const)),
       allowed_images: v.stringList(this, 'allowedImages', o.allowedImages, 'registry.example.com/ci/*'),
       allowed_services: v.stringList(this, 'allowedServices', o.allowedServices, 'docker:28*-dind'),
-      image_pull_secrets: o.imagePullSecrets?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
+      image_pull_secrets: v.stringList(this, 'imagePullSecrets', o.imagePullSecrets, 'registry-credentials')?.map((s, i) => v.dnsSubdomain(this, `imagePullSecrets[${i}]`, s)),
       helper_image: o.helperImage === undefined ? undefined : v.imageReference(this, 'helperImage', o.helperImage),
       privileged: this.buildPod.privileged,
       // The API server rejects privileged containers that forbid privilege escalation.
@@ -511,6 +512,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
     if (!Array.isArray(tolerations)) invalid(this, 'tolerations', tolerations, 'must be a list of { key, value?, effect? }');
     return tolerations.map((t, i) => {
       if (t === null || typeof t !== 'object') invalid(this, `tolerations[${i}]`, t, 'must be { key, value?, effect? }');
+      objectShape(this, `tolerations[${i}]`, t, '{ key, value?, effect? }');
       v.qualifiedName(this, `tolerations[${i}].key`, t.key);
       if (t.value !== undefined) v.labelValue(this, `tolerations[${i}].value`, t.value);
       if (t.effect !== undefined) v.oneOf(this, `tolerations[${i}].effect`, t.effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const);
@@ -535,6 +537,7 @@ export class Runner extends Construct implements IBuildPodPlacer {
   }
 
   private featureFlags(flags: Record<string, boolean> | undefined, required?: string): Record<string, boolean> {
+    if (flags !== undefined && !isPlainObject(flags)) invalid(this, 'featureFlags', flags, 'must be a map of feature flag names to true or false, e.g. { FF_USE_FASTZIP: true }');
     for (const [k, val] of Object.entries(flags ?? {})) {
       if (!/^FF_[A-Z0-9_]+$/.test(k)) invalid(this, 'featureFlags key', k, 'must be a GitLab Runner feature flag name such as "FF_USE_FASTZIP"');
       if (typeof val !== 'boolean') invalid(this, `featureFlags.${k}`, val, 'must be true or false');

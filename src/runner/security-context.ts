@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { invalid } from '../common/errors';
+import { objectShape } from '../common/shape';
 import * as v from '../common/validate';
 import { ContainerSecurityContextToml, PodSecurityContextToml } from './config/model';
 import { BASELINE_CAPABILITIES } from './pod-security';
@@ -98,7 +99,7 @@ const flag = (scope: IConstruct, field: string, value: boolean | undefined) =>
   (value === undefined ? undefined : v.boolean(scope, field, value));
 
 function object(scope: IConstruct, field: string, value: unknown, shape: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(scope, field, value, `must be an object ${shape}`);
+  objectShape(scope, field, value, shape);
 }
 
 /** A container security context, validated, in config.toml terms; undefined when empty. */
