@@ -76,11 +76,12 @@ describe('the TypeScript snippets of the docs', () => {
     expect(control[0].message).toMatch(/^TS2322: Type 'number' is not assignable to type 'string'/);
   });
 
-  test('GIVEN the complete programs THEN they are the ones that build an App and synthesize it', () => {
+  test('GIVEN the snippets THEN the complete programs and jest tests the consumer test runs are these', () => {
     expect(modules.filter((m) => m.isProgram).map((m) => `${m.snippet.file}:${m.snippet.line}`)).toEqual([
       expect.stringMatching(/^README\.md:\d+$/),
       expect.stringMatching(/^docs\/guides\/composing\.md:\d+$/),
     ]);
+    expect(modules.filter((m) => m.isTest).map((m) => m.snippet.file)).toEqual(['docs/guides/snapshot-testing.md', 'docs/guides/snapshot-testing.md']);
   });
 });
 

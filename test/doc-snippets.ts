@@ -151,6 +151,8 @@ export interface SnippetModule {
   readonly offset: number;
   /** A complete program: it creates an App and synthesizes it. */
   readonly isProgram: boolean;
+  /** A jest test file: it calls test() and expect(). */
+  readonly isTest: boolean;
 }
 
 /** The top-level names a snippet declares (imports, variables, classes, functions...). */
@@ -197,7 +199,8 @@ export function toModule(snippet: DocSnippet): SnippetModule {
   const text = [...head, snippet.code, 'export {};', ''].join('\n');
   const fileName = `${SNIPPET_DIR}/${snippet.file.replace(/[^\w]+/g, '-')}-L${snippet.line}.ts`;
   const isProgram = /\bnew App\(/.test(snippet.code) && /\.synth\(\)/.test(snippet.code);
-  return { snippet, fileName, text, prelude: prelude.map((p) => p.name), offset: head.length, isProgram };
+  const isTest = /\btest\(/.test(snippet.code) && /\bexpect\(/.test(snippet.code);
+  return { snippet, fileName, text, prelude: prelude.map((p) => p.name), offset: head.length, isProgram, isTest };
 }
 
 /** The Markdown line of a 0-based line of a snippet module. */
