@@ -166,6 +166,52 @@ check('ts-app: the shipped validation plugin ran and passed', /Validation Report
 check('ts-app: its report lists the accepted findings with their reasons', /Accepted findings\s+│ KBP104 StatefulSet gitlab-runner\/gitlab-runner .*: runs as the gitlab-runner image's own unprivileged user/.test(synth), synth);
 check('ts-app: no stack trace from the CLI\'s update check', !/getaddrinfo|http error/.test(synth), synth);
 
+// 2b. The docs' TypeScript snippets (test/doc-snippets.ts: the same modules test/doc-snippets.test.ts
+// checks against src/), in ts-app against the INSTALLED package: strict tsc with the app's own
+// tsconfig (no path mapping), so a snippet using what the package does not export fails here. A
+// negative control imports such a name and must be the only error. Then the complete programs
+// run (each must write manifests) and the jest-test snippets pass under the app's jest.
+require('ts-node').register({ transpileOnly: true, project: path.join(root, 'tsconfig.json') });
+const docSnippets = require('../test/doc-snippets');
+const docs = docSnippets.extractAll(root);
+check(`docs: ${docs.snippets.length} TypeScript snippets found, no malformed snippet marker`, docs.problems.length === 0 && docs.snippets.length > 0, docs.problems.join('\n'));
+const control = docSnippets.extractSnippets(['```ts', "import { checkTable } from 'cdk8s-gitlab-runner';", 'checkTable;', '```'].join('\n'), 'negative-control.md').snippets;
+const snippetModules = [...docs.snippets.filter((s) => s.noCompile === undefined), ...control].map(docSnippets.toModule);
+const snippetsDir = path.join(tsApp, 'doc-snippets');
+write(snippetsDir, {
+  ...Object.fromEntries(snippetModules.map((m) => [m.fileName, m.text])),
+  ...docSnippets.STUB_MODULES,
+  'tsconfig.json': {
+    extends: '../tsconfig.json',
+    // The snippets' exceptions to the app's strictness, defined once (snippetCompilerOptions); the
+    // output is run below, whatever the negative control's error.
+    compilerOptions: { ...docSnippets.snippetCompilerOptions({}), noEmit: false, noEmitOnError: false, outDir: 'out', rootDir: '.' },
+    include: ['**/*.ts'],
+    exclude: ['out'],
+  },
+});
+const snippetTsc = run(snippetsDir, 'npx', ['tsc', '-p', 'tsconfig.json'], { isolated: true, allowFailure: true }).output;
+const byFile = new Map(snippetModules.map((m) => [m.fileName, m]));
+const snippetErrors = snippetTsc.split('\n').filter((l) => /error TS\d+/.test(l)).map((l) => {
+  const at = /^([^(]+)\((\d+),\d+\): (.*)$/.exec(l);
+  const m = at && byFile.get(at[1]);
+  return m ? `${m.snippet.file}:${docSnippets.markdownLine(m, Number(at[2]) - 1)}: ${at[3]}` : l;
+});
+check('docs: the negative control (a name the package does not export) fails against the installed package',
+  snippetErrors.length > 0 && snippetErrors.every((e) => e.startsWith('negative-control.md:')) && snippetErrors.some((e) => /TS2305/.test(e)), snippetTsc);
+check(`docs: the ${snippetModules.length - control.length} compiled snippets type-check against the installed package (strict, no path mapping)`,
+  snippetErrors.every((e) => e.startsWith('negative-control.md:')), snippetErrors.join('\n'));
+for (const m of snippetModules.filter((s) => s.isProgram)) {
+  const cwd = fs.mkdtempSync(path.join(scratch, 'snippet-run-'));
+  run(cwd, 'node', [path.join(snippetsDir, 'out', m.fileName.replace(/\.ts$/, '.js'))], { isolated: true });
+  const written = fs.existsSync(path.join(cwd, 'dist')) ? fs.readdirSync(path.join(cwd, 'dist')).filter((f) => f.endsWith('.k8s.yaml')) : [];
+  check(`docs: ${m.snippet.file}:${m.snippet.line} runs and writes manifests (${written.join(', ')})`,
+    written.length > 0 && written.every((f) => /^kind: /m.test(fs.readFileSync(path.join(cwd, 'dist', f), 'utf8'))));
+}
+const tests = snippetModules.filter((s) => s.isTest);
+run(tsApp, 'npx', ['jest', '--ci=false', '--rootDir', snippetsDir, '--testMatch', ...tests.map((m) => `**/${m.fileName}`)], { isolated: true });
+check(`docs: the jest-test snippets pass in the app (${tests.map((m) => `${m.snippet.file}:${m.snippet.line}`).join(', ')})`, tests.length > 0);
+
 // 3. A plain JavaScript app, production install only.
 const jsApp = path.join(scratch, 'js-app');
 write(jsApp, {
