@@ -108,8 +108,14 @@ describe('GIVEN the reference chart', () => {
     [{ extraEnv: [{ name: 'T', value: 1 }] }, /manager\.extraEnv\.0\.value: Invalid type/],
     [{ extraEnv: [{ name: 'T', value: 'glrt-abcdef' }] }, /manager\.extraEnv\.0\.value/],
     [{ extraEnv: [{ name: 'T', valu: 'x' }] }, /manager\.extraEnv\.0: Additional property valu is not allowed/],
+    [{ extraEnv: [{ name: 'db_password', value: 'hunter2' }] }, /gitlab-runner\/manager: invalid extraEnv .* \(Helm value "manager\.extraEnv"\): must not give a variable whose name holds a credential/],
   ])('WHEN manager is %j THEN helm template refuses it naming the value', (values, message) => {
     expect(() => render({ manager: values })).toThrow(message);
+  });
+
+  test('WHEN a credential-named variable takes its value from a Secret, or names a file THEN it renders (the negative control of the credential rule)', () => {
+    const env = managerEnv(render({ manager: { extraEnv: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }, { name: 'DB_PASSWORD_FILE', value: '/run/db' }] } }));
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['DB_PASSWORD', 'DB_PASSWORD_FILE']));
   });
 
   test('WHEN the proxy URL uses the scheme\'s port and manager.proxy.port is that port THEN it renders (the negative control of the port rule)', () => {

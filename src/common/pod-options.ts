@@ -4,6 +4,7 @@ import * as k8s from '../../imports/k8s';
 import { concrete, constrain, useValues, valueOf } from '../helm/values';
 import { invalid } from './errors';
 import { CONTROL } from './k8s-rules';
+import { CREDENTIAL_NAME, CREDENTIAL_REFERENCE, CREDENTIAL_VALUE, refuseLiteralCredential } from './credentials';
 import { isNodePlacement } from './placement';
 import { PREDICATES, requireRule } from './rules';
 import { kubernetesObject } from './shape';
@@ -129,8 +130,6 @@ export const RESTRICTED_VOLUME_KINDS = ['configMap', 'csi', 'downwardAPI', 'empt
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 // The API server's IsEnvVarName: letters, digits, "_", "-" and ".", not starting with a digit.
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-// Literal values that are credentials: GitLab tokens, private keys, cloud access keys.
-const SECRET_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941|AKIA[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY)/;
 
 /**
  * Checks {@link PodOptions} against Kubernetes' rules and against what the library owns in the
@@ -226,15 +225,18 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
       properties: {
         // The names the library sets: a template rule below, with the synth's message.
         name: { type: 'string', pattern: ENV_NAME.source },
-        value: { type: 'string', not: { pattern: SECRET_LIKE.source } },
+        value: { type: 'string', not: { pattern: CREDENTIAL_VALUE.source } },
         valueFrom: { type: 'object' },
       },
       not: { required: ['value', 'valueFrom'] },
     },
   });
   const extraEnv = list('extraEnv', extraEnvIn, '{ name: "TZ", value: "UTC" }', 'EnvVar', k8s.toJson_EnvVar);
-  if (valueOf(o.extraEnv) && owned.env.length) {
-    requireRule(scope, { predicate: PREDICATES.noEntryNamed(owned.env), operands: [{ field: 'extraEnv', value: o.extraEnv }], allowed: [() => `must not set a variable the library sets (${owned.env.join(', ')})`] });
+  if (valueOf(o.extraEnv)) {
+    if (owned.env.length) {
+      requireRule(scope, { predicate: PREDICATES.noEntryNamed(owned.env), operands: [{ field: 'extraEnv', value: o.extraEnv }], allowed: [() => `must not set a variable the library sets (${owned.env.join(', ')})`] });
+    }
+    requireRule(scope, { predicate: PREDICATES.noLiteralNamed(CREDENTIAL_NAME, CREDENTIAL_REFERENCE), operands: [{ field: 'extraEnv', value: o.extraEnv }], allowed: [() => 'must not give a variable whose name holds a credential (PASSWORD, SECRET, TOKEN, API_KEY, …) a literal value: take it from a Secret with valueFrom.secretKeyRef'] });
   }
   const seen = new Set<string>();
   extraEnv.forEach((e, i) => {
@@ -251,9 +253,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     if (e.value !== undefined) {
       if (typeof e.value !== 'string') invalid(scope, `${field}.value`, e.value, 'must be a string (quote numbers and booleans)');
       v.envValue(scope, `${field}.value`, e.value);
-      if (SECRET_LIKE.test(e.value)) {
-        invalid(scope, `${field}.value`, `${e.value.slice(0, 5)}****`, 'looks like a credential: take it from a Secret with valueFrom.secretKeyRef, never as a literal in the manifests');
-      }
+      refuseLiteralCredential(scope, `${field}.value`, e.name, e.value, 'take it from a Secret with valueFrom.secretKeyRef');
     }
   });
 

@@ -114,6 +114,16 @@ HELM_HELPERS[ANY_NAMED_HELPER] = [
   '{{- end -}}',
 ].join('\n');
 
+/** The name of the Go template that tells whether an entry named like a pattern has a literal value. */
+export const LITERAL_NAMED_HELPER = 'cdk8s-gitlab-runner.literalNamed';
+HELM_HELPERS[LITERAL_NAMED_HELPER] = [
+  `{{- define "${LITERAL_NAMED_HELPER}" -}}`,
+  '{{- $pattern := index . 1 -}}{{- $except := index . 2 -}}{{- $hit := false -}}',
+  '{{- range (index . 0) -}}{{- if and (regexMatch $pattern (toString .name)) (not (regexMatch $except (toString .name))) (ne (toString (.value | default "")) "") -}}{{- $hit = true -}}{{- end -}}{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
 /** A URL's port, as {@link URL_PORT_HELPER} has it. */
 function portOfUrl(url: string): number {
   try {
@@ -163,6 +173,15 @@ export const PREDICATES = {
     holds: (a: unknown) => !(Array.isArray(a) ? a : []).some((e) => names.includes(e?.name)),
     helm: (a: string) => `eq (include "${ANY_NAMED_HELPER}" (list (${a} | default list) (list ${names.map((n) => JSON.stringify(n)).join(' ')}))) "false"`,
     helpers: [ANY_NAMED_HELPER],
+  }),
+  /**
+   * No entry of the list a (objects with a `name`) whose name matches `pattern` and not `except`
+   * has a non-empty literal `value` (patterns RE2, matched ignoring case).
+   */
+  noLiteralNamed: (pattern: RegExp, except: RegExp): Predicate => ({
+    holds: (a: unknown) => !(Array.isArray(a) ? a : []).some((e) => typeof e?.name === 'string' && pattern.test(e.name) && !except.test(e.name) && typeof e?.value === 'string' && e.value !== ''),
+    helm: (a: string) => `eq (include "${LITERAL_NAMED_HELPER}" (list (${a} | default list) ${JSON.stringify(`(?i)${pattern.source}`)} ${JSON.stringify(`(?i)${except.source}`)})) "false"`,
+    helpers: [LITERAL_NAMED_HELPER],
   }),
   /** a and b differ (as strings). */
   differs: {

@@ -6,6 +6,7 @@ import { claim, claimsOf } from '../common/app-claims';
 import { IBuildPodPlacer, INodePlacement, registerBuildPodPlacer } from '../common/placement';
 import { buildPodTolerations, PodToleration, TolerationSpec, tolerationsToml } from '../common/tolerations';
 import { invalid } from '../common/errors';
+import { refuseLiteralCredential } from '../common/credentials';
 import { crossConstructIsolation } from '../common/isolation';
 import { standardLabels } from '../common/labels';
 import { Resources, resolveResources } from '../common/resources';
@@ -210,8 +211,6 @@ export interface RunnerPlacement {
   readonly secretFile: (ref: ResolvedSecretKey) => string;
 }
 
-// Values that look like credentials; environment is for plain settings only.
-const TOKEN_LIKE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941)/;
 
 /**
  * One `[[runners]]` entry of a manager's config.toml: a GitLab runner using the Kubernetes
@@ -529,9 +528,8 @@ export class Runner extends Construct implements IBuildPodPlacer {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) invalid(this, 'environment key', k, 'must be a shell variable name: letters, digits and "_", not starting with a digit');
       if (typeof val !== 'string') invalid(this, `environment.${k}`, val, 'must be a string');
       v.envValue(this, `environment.${k}`, val);
-      if (TOKEN_LIKE.test(val)) {
-        invalid(this, `environment.${k}`, `${val.slice(0, 5)}****`, 'looks like a GitLab token; pass secrets as masked CI/CD variables in GitLab, never in config.toml');
-      }
+      // environment is for plain settings only: every job (and config.toml) would hold a secret.
+      refuseLiteralCredential(this, `environment.${k}`, k, val, 'pass it as a masked CI/CD variable in GitLab');
     }
     return entries.length ? entries.map(([k, val]) => `${k}=${val}`) : undefined;
   }

@@ -3,6 +3,11 @@
 {{- range (index . 0) -}}{{- if has (toString .name) $names -}}{{- $hit = true -}}{{- end -}}{{- end -}}
 {{- $hit -}}
 {{- end -}}
+{{- define "cdk8s-gitlab-runner.literalNamed" -}}
+{{- $pattern := index . 1 -}}{{- $except := index . 2 -}}{{- $hit := false -}}
+{{- range (index . 0) -}}{{- if and (regexMatch $pattern (toString .name)) (not (regexMatch $except (toString .name))) (ne (toString (.value | default "")) "") -}}{{- $hit = true -}}{{- end -}}{{- end -}}
+{{- $hit -}}
+{{- end -}}
 {{- define "cdk8s-gitlab-runner.quantity" -}}
 {{- $s := toString . -}}
 {{- $n := regexFind "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)" $s -}}

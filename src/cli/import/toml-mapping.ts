@@ -3,6 +3,7 @@ import { CachePlan, Code, Expr, Plan, PoolPlan, Props, RunnerPlan, seconds } fro
 import { takeRaw } from './raw-mapping';
 import { ImportReport } from './report';
 import { mapAdvancedOptions, OverridePattern, recheckOverridePatterns } from './runner-options-mapping';
+import { isLiteralCredential } from '../../common/credentials';
 
 // Maps the `[[runners]]` entries of a config.toml template (runners.config, or --config) to
 // runners of the library: addRunner, or addDindRunner on a tainted node pool for a privileged
@@ -221,7 +222,7 @@ function mapRunner(k: Keys, index: number, plan: Plan, ctx: TomlContext, usedNam
     for (const item of strings(env)!) {
       const eq = item.indexOf('=');
       const [name2, value] = eq < 0 ? [item, ''] : [item.slice(0, eq), item.slice(eq + 1)];
-      if (/^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941)/.test(value) || /(TOKEN|PASSWORD|SECRET)/i.test(name2)) {
+      if (isLiteralCredential(name2, value)) {
         report.risk(`${k.at('environment')}.${name2}`, 'looks like a secret given to every job in config.toml: not copied; pass it as a masked CI/CD variable in GitLab');
       } else vars[name2] = value;
     }

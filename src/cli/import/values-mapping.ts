@@ -3,6 +3,7 @@ import { Keys } from './keys';
 import { Expr, Props, seconds } from './plan';
 import { ImportReport } from './report';
 import { mapManagerPod } from './values-pod-mapping';
+import { isCredentialName } from '../../common/credentials';
 
 // Maps the chart's top-level values (everything but runners.config) to GitLabRunnerManager props,
 // and reports the ones the library does not take, with the reason.
@@ -160,7 +161,7 @@ export function mapValues(k: Keys, namespace: string, report: ImportReport): Man
   const env = k.peek('envVars');
   if (Array.isArray(env)) {
     for (const e of env as Array<{ name?: string; value?: unknown }>) {
-      if (e && typeof e.name === 'string' && /(TOKEN|PASSWORD|SECRET|KEY)/i.test(e.name) && e.value !== undefined) {
+      if (e && typeof e.name === 'string' && isCredentialName(e.name) && e.value !== undefined) {
         report.risk(`envVars.${e.name}`, 'a secret given inline as a value: it ends up in git and in the pod spec. Not copied');
       }
     }

@@ -3,15 +3,13 @@ import { Keys } from './keys';
 import { Code, Expr, Props, seconds } from './plan';
 import { plain, rawProblem } from './raw-mapping';
 import { ImportReport } from './report';
+import { CREDENTIAL_VALUE, isCredentialName } from '../../common/credentials';
 
 // The chart's values for the manager pod that the library now has props for: placement and pod
 // metadata (PodOptions), environment, extra volumes, pull secrets, the CA bundle, the drain
 // timeout, the escape hatch for global keys, and the ServiceMonitor (RunnerMonitoring). What the
 // library would refuse at synth is dropped and reported, so the generated main.ts synthesizes.
 
-// Secret-looking literals the library refuses in extraEnv (src/common/pod-options.ts).
-const SECRET_VALUE = /^(glrt-|glpat-|glptt-|gldt-|glcbt-|GR1348941|AKIA[0-9A-Z]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY)/;
-const SECRET_NAME = /(TOKEN|PASSWORD|SECRET|KEY)/i;
 // Env names the manager container sets itself (HOME, POD_NAME, …): extraEnv refuses them.
 // Volumes and mount paths of the manager pod the library owns: extraVolumes and extraVolumeMounts refuse them.
 const MANAGER_VOLUMES = ['config', 'home', 'tmp', 'templates', 'secrets', 'ca-bundle', 'runner-files', 'gitlab-runner'];
@@ -98,7 +96,7 @@ export function mapManagerPod(k: Keys, props: Props, gitlabUrl: string, shutdown
   const literal = (path: string, name: string, value: unknown) => {
     const text = value === null || value === undefined ? '' : String(value);
     // A secret given inline is flagged (mapValues) and never copied.
-    if ((SECRET_NAME.test(name) && value !== undefined && value !== null) || SECRET_VALUE.test(text)) return;
+    if ((isCredentialName(name) && value !== undefined && value !== null) || CREDENTIAL_VALUE.test(text)) return;
     if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) report.unmap(path, `"${name}" is not an environment variable name: not converted`);
     else addEnv(path, name, { name, value: text });
   };
@@ -113,7 +111,7 @@ export function mapManagerPod(k: Keys, props: Props, gitlabUrl: string, shutdown
     });
   } else if (envVars !== undefined) report.unmap('envVars', 'not a list of { name, value }: not converted');
   for (const [name, value] of Object.entries(asMap(k.take('extraEnv')) ?? {})) {
-    if (SECRET_NAME.test(name) && value !== null && value !== undefined) report.risk(`extraEnv.${name}`, 'a secret given inline as a value: it ends up in git and in the pod spec. Not copied');
+    if (isCredentialName(name) && value !== null && value !== undefined) report.risk(`extraEnv.${name}`, 'a secret given inline as a value: it ends up in git and in the pod spec. Not copied');
     literal(`extraEnv.${name}`, name, value);
   }
   for (const [name, from] of Object.entries(asMap(k.take('extraEnvFrom')) ?? {})) {
