@@ -44,7 +44,7 @@ export * from './cache/s3-cache';
 export * from './cache/gcs-cache';
 export * from './cache/azure-cache';
 export { Values, whileSet } from './common/values';
-export type { ObjectValueOptions, ValueOptions, ValueDefinition } from './common/values';
+export type { ObjectValueOptions, RenderMode, ValueOptions, ValueDefinition } from './common/values';
 export { HelmChart } from './helm/helm-chart';
 export type { HelmChartProps } from './helm/helm-chart';
 export * from './monitoring/metrics-scraper';
