@@ -5,7 +5,7 @@ import { HelmChart } from './helm/helm-chart';
 import { podOptionValues } from './helm/pod-values';
 import { proxyValues } from './runner/proxy-values';
 import { dnsLabel } from './common/validate';
-import { templateText, togglesOf, Values } from './helm/values';
+import { templateText, togglesOf, Values } from './common/values';
 import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
 import { PROFILE_DEFAULTS } from './runner/profiles';
 import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { HelmChart, Values, whileSet } from '../src';
-import { inHelmMode, renderMode } from '../src/helm/values';
+import { inHelmMode, renderMode } from '../src/common/values';
 import { helmTemplate } from './helm';
 import { tmpdir } from './helpers';
 

@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { ResolvedSecretKey, resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
 import { readable } from '../common/shape';
+import { CacheBinding, CacheClient, IRunnerCache } from '../runner/cache-contract';
 import { azureAccountName, azureContainerName, storageDomain } from './cloud-names';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
+import { resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
 
 /** Props of an {@link AzureCache}. */
 export interface AzureCacheProps extends RunnerCacheOptions {

@@ -6,7 +6,7 @@ import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import { ResolvedSecretKey } from '../common/secret-ref';
 import { contentHash } from '../common/hash';
-import { concreteDeep } from '../helm/values';
+import { concreteDeep } from '../common/values';
 import { selectorLabels, standardLabels } from '../common/labels';
 import { dnsEgress, tcpPorts } from '../common/network-policy';
 import { resolveImagePullSecrets } from '../common/pod-options';

@@ -2,7 +2,8 @@ import { Construct } from 'constructs';
 import { ResolvedSecretKey, resolveSecretKey, SecretKeyReference } from '../common/secret-ref';
 import { readable } from '../common/shape';
 import * as v from '../common/validate';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
+import { CacheBinding, CacheClient, IRunnerCache } from '../runner/cache-contract';
+import { resolveCacheOptions, RunnerCacheOptions } from './runner-cache';
 
 /** Props of a {@link GcsCache}. */
 export interface GcsCacheProps extends RunnerCacheOptions {

@@ -11,13 +11,14 @@ import { requireDistinctNamespaces } from '../common/rules';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../common/security';
 import { optionalBoolean, readable } from '../common/shape';
 import * as v from '../common/validate';
-import { concrete } from '../helm/values';
+import { concrete } from '../common/values';
 import { ensureUniqueObjects } from '../common/unique-objects';
 import { podSecurityLabels } from '../runner/build-namespace';
+import { CacheBinding, CacheClient, IRunnerCache } from '../runner/cache-contract';
 import { BucketProvisioningJob, BucketProvisioningOptions, resolveProvisioningOptions } from './bucket-provisioning-job';
 import { CacheCredentials, CredentialsProvider, ResolvedCredentials, resolveCredentials } from './cache-credentials';
 import { MinioTls, MinioTlsConfig, BUILD_POD_CA_DIR, BUILD_POD_CA_FILE } from './minio-tls';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
+import { resolveCacheOptions, RunnerCacheOptions, s3CacheToml } from './runner-cache';
 
 /**
  * - `standalone`: one MinIO pod (a Deployment with the Recreate strategy) on one ReadWriteOnce

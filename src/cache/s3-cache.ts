@@ -3,9 +3,10 @@ import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { invalid } from '../common/errors';
 import { knownKeys, readable } from '../common/shape';
+import { CacheBinding, CacheClient, IRunnerCache } from '../runner/cache-contract';
 import { CacheCredentials, CredentialsProvider, resolveCredentials } from './cache-credentials';
 import { kmsKeyId } from './cloud-names';
-import { CacheBinding, CacheClient, IRunnerCache, resolveCacheOptions, RunnerCacheOptions, S3ServerSideEncryption, s3CacheToml } from './runner-cache';
+import { resolveCacheOptions, RunnerCacheOptions, S3ServerSideEncryption, s3CacheToml } from './runner-cache';
 
 /** Props of an {@link S3Cache}. */
 export interface S3CacheProps extends RunnerCacheOptions {

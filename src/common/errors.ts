@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { concrete, hasValues, valueOf } from '../helm/values';
+import { concrete, hasValues, valueOf } from './values';
 
 /**
  * A construct prop that cannot produce a working manifest.

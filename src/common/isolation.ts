@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { Claim, claimsOfKind } from './app-claims';
 import { validationMessage } from './errors';
-import { concrete, hasValues } from '../helm/values';
+import { concrete, hasValues } from './values';
 import { PREDICATES, requireRule } from './rules';
 
 // Isolation across constructs of one App (a build namespace that is another manager's, a

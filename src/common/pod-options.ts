@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import { concrete, constrain, useValues, valueOf } from '../helm/values';
+import { concrete, constrain, useValues, valueOf } from './values';
 import { invalid } from './errors';
 import { CONTROL } from './k8s-rules';
 import { CREDENTIAL_NAME, CREDENTIAL_REFERENCE, CREDENTIAL_VALUE, refuseLiteralCredential } from './credentials';
@@ -299,7 +299,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
 
   const imagePullSecrets = resolveImagePullSecrets(scope, 'imagePullSecrets', o.imagePullSecrets);
 
-  // A map value spreads into the library's map as one key (src/helm/values.ts).
+  // A map value spreads into the library's map as one key (src/common/values.ts).
   const spreadInto = (x: unknown, checked: Record<string, string>) => (valueOf(x) ? { [x as string]: '' } : checked);
   return {
     nodeSelector: asValue(o.nodeSelector, v.nonEmptyMap(nodeSelector)),
@@ -309,7 +309,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     priorityClassName,
     podLabels: spreadInto(o.podLabels, podLabels),
     podAnnotations: spreadInto(o.podAnnotations, podAnnotations),
-    // A list value stands as one entry: the chart writes its items there (src/helm/values.ts).
+    // A list value stands as one entry: the chart writes its items there (src/common/values.ts).
     extraEnv: asValue(o.extraEnv, undefined) !== undefined ? [o.extraEnv as unknown as k8s.EnvVar] : extraEnv,
     extraEnvFrom,
     extraVolumes,

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { concrete, hasValues, useValues } from '../helm/values';
+import { concrete, hasValues, useValues } from './values';
 import { describeValue, invalid } from './errors';
 import { quantityValue } from './k8s-rules';
 import { toleratesTaint } from './tolerations';

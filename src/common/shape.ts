@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { valueOf } from '../helm/values';
+import { valueOf } from './values';
 import { ConfigError, invalid } from './errors';
 
 // Shape rules: what a prop's value must look like as a JavaScript value (an object, a list, only

@@ -1,6 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { concrete } from '../helm/values';
+import { concrete } from './values';
 import { validationMessage } from './errors';
 
 const REGISTERED = new WeakSet<App>();

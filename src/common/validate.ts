@@ -1,7 +1,7 @@
 import { isIPv6 } from 'net';
 import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { concrete, constrain, hasValues, useValues, valueOf } from '../helm/values';
+import { concrete, constrain, hasValues, useValues, valueOf } from './values';
 import { invalid, redact, withContext } from './errors';
 import {
   ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
@@ -14,7 +14,7 @@ export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMount
 
 // Kubernetes naming rules (k8s.io/apimachinery/pkg/util/validation). Each check throws a
 // ConfigError naming the construct path and the field, and returns the value it accepted.
-// A Helm value token (src/helm/values.ts) is checked through its default, and the rule is
+// A Helm value token (src/common/values.ts) is checked through its default, and the rule is
 // recorded in the value's JSON schema, so `helm install --set` is held to the same rule. Patterns
 // given to the schema are RE2-compatible (Helm validates with Go regular expressions).
 

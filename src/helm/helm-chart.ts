@@ -4,7 +4,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { Document, isMap, isPair, isScalar, parse, Scalar, visit, YAMLSeq } from 'yaml';
 import { describeValue } from '../common/errors';
 import { HELM_HELPERS, Operand, RecordedRule, rulesOf } from '../common/rules';
-import { concrete, conditionsOf, definitionOf, hasValues, helmFieldsOf, inHelmMode, itemKeyOf, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition, withoutConditions } from './values';
+import { concrete, conditionsOf, definitionOf, hasValues, helmFieldsOf, inHelmMode, itemKeyOf, markNumbers, numberTokenEntries, togglesOf, tokenKey, valueOf, Values, ValueDefinition, withoutConditions } from '../common/values';
 
 /** Props of a {@link HelmChart}. */
 export interface HelmChartProps {
@@ -321,7 +321,7 @@ function renderTemplate(values: Values, json: any, checksumSource: string | unde
   const doc = yaml11(json);
   // visit() walks the scalars it is given back: mark them so each is rewritten once.
   const done = new WeakSet<Scalar>();
-  // Conditional list entries (src/helm/values.ts whileSet): bracketed by placeholder entries
+  // Conditional list entries (src/common/values.ts whileSet): bracketed by placeholder entries
   // that become `{{- if }}` / `{{- end }}` lines at the list's indentation.
   // Innermost lists first: an entry takes the conditions of its own strings, not of a list inside.
   const entryConditions: string[] = [];

@@ -1,5 +1,5 @@
 import type { PodOptions } from '../common/pod-options';
-import { Values } from './values';
+import { Values } from '../common/values';
 
 /**
  * The {@link PodOptions} a Helm user sets, bound to values under `prefix` (e.g. `manager`):

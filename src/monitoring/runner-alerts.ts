@@ -4,7 +4,7 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports
 import { invalid } from '../common/errors';
 import { readable } from '../common/shape';
 import * as v from '../common/validate';
-import { concrete } from '../helm/values';
+import { concrete } from '../common/values';
 
 /** Props of a {@link RunnerAlerts}. */
 export interface RunnerAlertsProps {

@@ -5,7 +5,7 @@ import { knownKeys, readable } from '../common/shape';
 import { standardLabels } from '../common/labels';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete } from '../helm/values';
+import { concrete } from '../common/values';
 import { GkeTaintEffect, TaintEffect } from '../common/validate';
 import { IBuildPodPlacer, INodePlacement, isBuildPodPlacer, NodeLabel, registerNodePlacement, ResolvedTaint } from '../common/placement';
 import { PodToleration, TolerationSpec, taintString, toleratesTaint } from '../common/tolerations';

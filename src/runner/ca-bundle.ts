@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
-import { valueOf, whileSet } from '../helm/values';
+import { valueOf, whileSet } from '../common/values';
 import { ConfigMapVolumeToml, SecretVolumeToml } from './config/model';
 
 /**

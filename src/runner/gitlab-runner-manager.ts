@@ -16,7 +16,7 @@ import { SECRET_VALUE_SCRIPT, SECRET_VALUE_SCRIPT_FILE } from '../common/secret-
 import { optionalBoolean, readable } from '../common/shape';
 import * as v from '../common/validate';
 import { ensureUniqueObjects } from '../common/unique-objects';
-import { concrete, concreteDeep, renderMode, togglesOf, ValueDefinition, valueOf, Values } from '../helm/values';
+import { concrete, concreteDeep, renderMode, togglesOf, ValueDefinition, valueOf, Values } from '../common/values';
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';

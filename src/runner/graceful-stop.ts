@@ -5,7 +5,7 @@ import { IConstruct } from 'constructs';
 import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
-import { concrete } from '../helm/values';
+import { concrete } from '../common/values';
 
 /** The preStop script (`pre-stop.sh`): SIGQUIT to the runner, then wait for it to exit. */
 export const PRE_STOP_SCRIPT_FILE = 'pre-stop.sh';

@@ -1,4 +1,4 @@
-import { Values } from '../helm/values';
+import { Values } from '../common/values';
 import type { ProxyOptions } from './proxy';
 
 /**

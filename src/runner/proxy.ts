@@ -3,7 +3,7 @@ import * as k8s from '../../imports/k8s';
 import { invalid } from '../common/errors';
 import * as v from '../common/validate';
 import { PREDICATES, requireRule } from '../common/rules';
-import { concrete, valueOf, whileSet } from '../helm/values';
+import { concrete, valueOf, whileSet } from '../common/values';
 
 /**
  * An HTTP(S) forward proxy the runner manager (and optionally its jobs) reaches the outside

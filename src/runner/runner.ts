@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s';
-import type { IRunnerCache } from '../cache/runner-cache';
+import type { IRunnerCache } from './cache-contract';
 import { claim, claimsOf } from '../common/app-claims';
 import { IBuildPodPlacer, INodePlacement, registerBuildPodPlacer } from '../common/placement';
 import { buildPodTolerations, PodToleration, TolerationSpec, tolerationsToml } from '../common/tolerations';
@@ -13,7 +13,7 @@ import { Resources, resolveResources } from '../common/resources';
 import { requireDistinctNamespaces, requirePollIntervalBelowTimeout } from '../common/rules';
 import { ResolvedSecretKey, SecretKeyReference, resolveSecretKey } from '../common/secret-ref';
 import * as v from '../common/validate';
-import { concrete } from '../helm/values';
+import { concrete } from '../common/values';
 import { mountsOverlap } from '../common/k8s-rules';
 import { isPlainObject, objectShape } from '../common/shape';
 import * as adv from './advanced-options';

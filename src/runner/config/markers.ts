@@ -1,4 +1,4 @@
-import { concrete, valueOf, withoutValueTokens } from '../../helm/values';
+import { concrete, valueOf, withoutValueTokens } from '../../common/values';
 import { RunnerConfigToml } from './model';
 
 /**

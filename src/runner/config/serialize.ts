@@ -1,5 +1,5 @@
 import { parse, stringify } from 'smol-toml';
-import { concreteDeep, RenderMode } from '../../helm/values';
+import { concreteDeep, RenderMode } from '../../common/values';
 import { RunnerConfigToml } from './model';
 
 /**
