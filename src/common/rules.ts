@@ -67,7 +67,11 @@ export const HELM_HELPERS: Record<string, string> = {
     '{{- $s := toString . -}}',
     '{{- $n := regexFind "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)" $s -}}',
     '{{- $suffix := trimPrefix $n $s -}}',
-    '{{- if regexMatch "^[eE]" $suffix -}}{{ float64 $s }}',
+    // An exponent (not the suffixes E and Ei). Sprig's float64 reads a number beyond float64 as
+    // 0: such a quantity is made huge instead.
+    '{{- $exponent := regexMatch "^[eE][-+]?[0-9]+$" $suffix -}}',
+    '{{- if or (gt (len $n) 300) (and $exponent (gt (trimPrefix "+" (substr 1 -1 $suffix) | int) 300)) -}}1e308',
+    '{{- else if $exponent -}}{{ float64 $s }}',
     '{{- else -}}{{ mulf (float64 $n) (get (dict "" 1 "n" 1e-9 "u" 1e-6 "m" 1e-3 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976) $suffix) }}',
     '{{- end -}}',
     '{{- end -}}',

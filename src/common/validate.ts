@@ -7,7 +7,7 @@ import {
   ANNOTATIONS_MAX_BYTES, annotationBytes, CONTROL, IMAGE_REFERENCE, INT32_MAX, isImageReference, isKubernetesNamespace, KUBERNETES_NAMESPACES,
   mountsOverlap, normalizeMountPath, PINNED_IMAGE, QUANTITY, quantityValue,
 } from './k8s-rules';
-import { requireNotMatching } from './rules';
+import { PREDICATES, requireNotMatching, requireRule } from './rules';
 import { isPlainObject } from './shape';
 
 export { ANNOTATIONS_MAX_BYTES, INT32_MAX, KUBERNETES_NAMESPACES, normalizeMountPath, quantityValue } from './k8s-rules';
@@ -162,7 +162,6 @@ export function secretKey(scope: IConstruct, field: string, value: string): stri
 }
 
 /** The largest quantity Kubernetes keeps as written: int64's maximum (as a float64, rounded up to 2^63). */
-const QUANTITY_MAX = 2 ** 63 - 1;
 
 /**
  * A Kubernetes resource quantity such as `500m`, `1`, `256Mi` or `2Gi`, not negative: every
@@ -180,9 +179,12 @@ export function quantity(scope: IConstruct, field: string, value: string): strin
   }
   // Kubernetes reads quantities as int64 (bytes, cores): it caps a larger binary one silently,
   // and the scheduler and kubelet clamp any other; 1e999 is not even a finite number.
-  if (!(quantityValue(c) <= QUANTITY_MAX)) {
-    invalid(scope, field, value, 'must be at most 9223372036854775807 (2^63-1) in its unit, e.g. "7Ei" or "9E": Kubernetes reads quantities as 64-bit integers');
-  }
+  // The same bound for a Helm value (a schema cannot compare quantities): a template rule.
+  requireRule(scope, {
+    predicate: PREDICATES.quantityAtMost,
+    operands: [{ field, value }, { field: 'the largest quantity', value: '9223372036854775807' }],
+    allowed: [() => 'must be at most 9223372036854775807 (2^63-1) in its unit, e.g. "7Ei" or "9E": Kubernetes reads quantities as 64-bit integers', () => ''],
+  });
   return value;
 }
 
@@ -306,9 +308,20 @@ export function storageSize(scope: IConstruct, field: string, value: string, min
   if (!ok) {
     invalid(scope, field, value, `must be a storage size${min === undefined ? '' : ` of at least ${min}`} such as "20Gi" or "500Gi" (binary suffixes Ki, Mi, Gi, Ti, Pi; decimal k, M, G, T, P)`);
   }
-  // Byte counts are passed on as numbers (a bucket quota to mc): keep them exact.
-  if (bytes > Number.MAX_SAFE_INTEGER) {
-    invalid(scope, field, value, `must be at most 8Pi (${Number.MAX_SAFE_INTEGER} bytes)`);
+  // Byte counts are passed on as numbers (a bucket quota to mc): keep them exact. The chart holds
+  // the bounds as template rules (a schema cannot compare quantities).
+  requireRule(scope, {
+    predicate: PREDICATES.quantityAtMost,
+    operands: [{ field, value }, { field: 'the largest size', value: String(Number.MAX_SAFE_INTEGER) }],
+    allowed: [() => `must be at most 8Pi (${Number.MAX_SAFE_INTEGER} bytes)`, () => ''],
+  });
+  if (min !== undefined) {
+    requireRule(scope, {
+      predicate: PREDICATES.quantityAtMost,
+      operands: [{ field: 'the smallest size', value: min }, { field, value }],
+      blame: 1,
+      allowed: [() => '', () => `must be a storage size of at least ${min} such as "20Gi" or "500Gi"`],
+    });
   }
   return value;
 }
