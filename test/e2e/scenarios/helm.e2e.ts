@@ -52,7 +52,12 @@ describe('b. helm', () => {
         cache: { enabled: false },
         privileged: { enabled: false },
         runners: { default: { buildNamespace: 'ci-builds' } },
-        manager: { caBundle: { secretName: 'corp-ca' }, proxy: { httpsProxy: 'http://proxy.corp.example:3128', cidr: '10.20.30.40/32' } },
+        manager: {
+          caBundle: { secretName: 'corp-ca' },
+          proxy: { httpsProxy: 'http://proxy.corp.example:3128', cidr: '10.20.30.40/32' },
+          extraEnv: [{ name: 'TZ', value: 'Europe/Paris' }],
+          resources: { memory: { request: '256Mi', limit: '512Mi' } },
+        },
       }));
       expect(cluster.kubectl('-n', 'gitlab-runner', 'create', 'secret', 'generic', 'corp-ca', '--from-literal=ca.crt=not-a-real-ca').status).toBe(0);
       await helmStep(cluster, 'upgrade', 'e2e', chart, '--namespace', 'default', '-f', values, '--wait', '--timeout', '3m');
@@ -70,6 +75,9 @@ describe('b. helm', () => {
       const manager = cluster.list('statefulsets', '-n', 'gitlab-runner')[0].spec.template.spec;
       expect(manager.volumes).toContainEqual(expect.objectContaining({ name: 'ca-bundle', secret: expect.objectContaining({ secretName: 'corp-ca' }) }));
       expect(manager.containers[0].env).toContainEqual({ name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' });
+      // AND the extra env and the resources a Helm user set reach the admitted pod template
+      expect(manager.containers[0].env).toContainEqual({ name: 'TZ', value: 'Europe/Paris' });
+      expect(manager.containers[0].resources.limits.memory).toBe('512Mi');
       const proxyPolicy = cluster.list('networkpolicies', '-n', 'gitlab-runner').find((p) => p.metadata.name === 'gitlab-runner-proxy');
       expect(proxyPolicy?.spec.egress).toEqual([{ ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
       // AND what was switched off is gone from the cluster
