@@ -79,6 +79,7 @@ describe('GIVEN the reference chart', () => {
     [{ extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: [{ name: 'x', mountPath: '/tmp/./sub' }] }, '"mountPath":"/tmp/./sub"'],
     [{ extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: [{ name: 'x', mountPath: '/etc' }] }, 'must not mount at, inside or around the library\'s mounts'],
     [{ extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: [{ name: 'x', mountPath: '/' }] }, 'must not mount at, inside or around the library\'s mounts'],
+    [{ extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: [{ name: 'x', mountPath: '/opt/a', subPath: 'a' }, { name: 'x', mountPath: '/opt/a/b', subPath: 'b' }] }, `${M}: invalid extraVolumeMounts [{"mountPath":"/opt/a","name":"x","subPath":"a"},{"mountPath":"/opt/a/b","name":"x","subPath":"b"}] (Helm value "manager.extraVolumeMounts"): must not mount two volumes at the same or nested paths`],
   ])('WHEN manager is %j THEN helm template refuses it', (values, message) => {
     expect(() => render({ manager: values })).toThrow(message);
   });
@@ -94,10 +95,10 @@ describe('GIVEN the reference chart', () => {
 
   test.each([
     ['a path beside a library mount, sharing its prefix', { name: 'x', mountPath: '/etc/gitlab-runner-extra' }],
-    ['a volume mounted twice with subPaths', { name: 'x', mountPath: '/opt/a', subPath: 'a' }],
-  ])('WHEN a mount is %s THEN it renders (the negative control of the overlap rule)', (_what, mount) => {
-    const objects = render({ manager: { extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: [mount] } });
-    expect(manager(objects).containers[0].volumeMounts.slice(-1)).toEqual([mount]);
+    ['a volume mounted twice with subPaths, at sibling paths', { name: 'x', mountPath: '/opt/a', subPath: 'a' }, { name: 'x', mountPath: '/opt/ab', subPath: 'b' }],
+  ])('WHEN a mount is %s THEN it renders (the negative control of the overlap rules)', (_what, ...mounts) => {
+    const objects = render({ manager: { extraVolumes: [{ name: 'x', emptyDir: {} }], extraVolumeMounts: mounts } });
+    expect(manager(objects).containers[0].volumeMounts.slice(-mounts.length)).toEqual(mounts);
   });
 });
 
@@ -136,6 +137,10 @@ describe('GIVEN the volume predicates (src/common/rules.ts) and their Go templat
     ['namesUnique', PREDICATES.namesUnique, [[]]],
     ...['/etc/gitlab-runner', '/etc/gitlab-runner/', '//etc//gitlab-runner/x', '/etc', '/', '/tmp/./a', '/data', '/tmpx', '/etc/gitlab-runner-ca', '/opt', '/./etc/./gitlab-runnerx']
       .map((p): [string, Predicate, unknown[]] => [`noMountOverlapping ${p}`, PREDICATES.noMountOverlapping(libraryPaths), [[{ name: 'x', mountPath: '/opt/ok' }, { name: 'x', mountPath: p }]]]),
+    ['mountsDistinct', PREDICATES.mountsDistinct, [[{ mountPath: '/a' }, { mountPath: '/ab' }, { mountPath: '/b/c' }]]],
+    ['mountsDistinct', PREDICATES.mountsDistinct, [[{ mountPath: '/a' }, { mountPath: '/a/./' }]]],
+    ['mountsDistinct', PREDICATES.mountsDistinct, [[{ mountPath: '/b/c' }, { mountPath: '/a' }, { mountPath: '//b' }]]],
+    ['mountsDistinct', PREDICATES.mountsDistinct, [[]]],
   ];
 
   test('WHEN each case is decided by helm and by TypeScript THEN both agree, and both outcomes occur', () => {

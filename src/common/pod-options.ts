@@ -312,6 +312,9 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
       allowed: [(vols) => `must each name a volume of ${vols}`, (mounts) => `must hold every volume that ${mounts} names`],
     });
   }
+  if (valueOf(o.extraVolumeMounts)) {
+    requireRule(scope, { predicate: PREDICATES.mountsDistinct, operands: [{ field: 'extraVolumeMounts', value: o.extraVolumeMounts }], allowed: [() => 'must not mount two volumes at the same or nested paths: overlapping mounts hide each other\'s files'] });
+  }
   if (valueOf(o.extraVolumeMounts) && owned.mounts.length) {
     const paths = owned.mounts.map((m) => concrete(m.mountPath));
     requireRule(scope, {

@@ -140,17 +140,46 @@ HELM_HELPERS[SAME_NAMED_HELPER] = [
 ].join('\n');
 
 /**
- * The name of the Go template that tells whether a mount of a list is at, inside or around one of
- * some paths (normalized, as normalizeMountPath has them): the mountPath normalized the same way,
- * then compared segment-wise ("/a" holds "/a/b", not "/ab").
+ * The name of the Go template that normalizes a mount path as normalizeMountPath does: no empty
+ * or "." segments ("/x/./y/" is "/x/y"; "/" is "").
+ */
+export const MOUNT_PATH_HELPER = 'cdk8s-gitlab-runner.mountPath';
+HELM_HELPERS[MOUNT_PATH_HELPER] = [
+  `{{- define "${MOUNT_PATH_HELPER}" -}}`,
+  '{{- $n := "" -}}{{- range splitList "/" (toString .) -}}{{- if and (ne . "") (ne . ".") -}}{{- $n = printf "%s/%s" $n . -}}{{- end -}}{{- end -}}',
+  '{{- $n -}}',
+  '{{- end -}}',
+].join('\n');
+
+// Two normalized paths $a and $b overlap when equal or one holds the other, segment-wise ("/a"
+// holds "/a/b", not "/ab"), as mountsOverlap has it.
+const OVERLAP = '(or (eq $a $b) (hasPrefix (printf "%s/" $a) $b) (hasPrefix (printf "%s/" $b) $a))';
+
+/**
+ * The name of the Go template that tells whether a mount of a list (index 0) is at, inside or
+ * around one of some normalized paths (index 1).
  */
 export const MOUNT_OVERLAPS_HELPER = 'cdk8s-gitlab-runner.mountOverlaps';
 HELM_HELPERS[MOUNT_OVERLAPS_HELPER] = [
   `{{- define "${MOUNT_OVERLAPS_HELPER}" -}}`,
   '{{- $paths := index . 1 -}}{{- $hit := false -}}',
   '{{- range (index . 0) -}}',
-  '{{- $n := "" -}}{{- range splitList "/" (toString .mountPath) -}}{{- if and (ne . "") (ne . ".") -}}{{- $n = printf "%s/%s" $n . -}}{{- end -}}{{- end -}}',
-  '{{- range $paths -}}{{- if or (eq $n .) (hasPrefix (printf "%s/" .) $n) (hasPrefix (printf "%s/" $n) .) -}}{{- $hit = true -}}{{- end -}}{{- end -}}',
+  `{{- $a := include "${MOUNT_PATH_HELPER}" .mountPath -}}`,
+  `{{- range $paths -}}{{- $b := . -}}{{- if ${OVERLAP} -}}{{- $hit = true -}}{{- end -}}{{- end -}}`,
+  '{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
+/** The name of the Go template that tells whether two mounts of a list are at the same or nested paths. */
+export const MOUNTS_CLASH_HELPER = 'cdk8s-gitlab-runner.mountsClash';
+HELM_HELPERS[MOUNTS_CLASH_HELPER] = [
+  `{{- define "${MOUNTS_CLASH_HELPER}" -}}`,
+  '{{- $seen := list -}}{{- $hit := false -}}',
+  '{{- range . -}}',
+  `{{- $a := include "${MOUNT_PATH_HELPER}" .mountPath -}}`,
+  `{{- range $seen -}}{{- $b := . -}}{{- if ${OVERLAP} -}}{{- $hit = true -}}{{- end -}}{{- end -}}`,
+  '{{- $seen = append $seen $a -}}',
   '{{- end -}}',
   '{{- $hit -}}',
   '{{- end -}}',
@@ -238,8 +267,17 @@ export const PREDICATES = {
   noMountOverlapping: (paths: readonly string[]): Predicate => ({
     holds: (a: unknown) => !(Array.isArray(a) ? a : []).some((m) => paths.some((p) => mountsOverlap(p, String(m?.mountPath ?? '')))),
     helm: (a: string) => `eq (include "${MOUNT_OVERLAPS_HELPER}" (list (${a} | default list) (list ${paths.map((p) => JSON.stringify(normalizeMountPath(p))).join(' ')}))) "false"`,
-    helpers: [MOUNT_OVERLAPS_HELPER],
+    helpers: [MOUNT_OVERLAPS_HELPER, MOUNT_PATH_HELPER],
   }),
+  /** No two mounts of the list a (objects with a `mountPath`) are at the same or nested paths. */
+  mountsDistinct: {
+    holds: (a: unknown) => {
+      const paths = (Array.isArray(a) ? a : []).map((m) => String(m?.mountPath ?? ''));
+      return paths.every((p, i) => paths.slice(0, i).every((q) => !mountsOverlap(q, p)));
+    },
+    helm: (a: string) => `eq (include "${MOUNTS_CLASH_HELPER}" (${a} | default list)) "false"`,
+    helpers: [MOUNTS_CLASH_HELPER, MOUNT_PATH_HELPER],
+  },
   /**
    * No entry of the list a (objects with a `name`) whose name matches `pattern` and not `except`
    * has a non-empty literal `value` (patterns RE2, matched ignoring case).

@@ -17,8 +17,21 @@
 {{- define "cdk8s-gitlab-runner.mountOverlaps" -}}
 {{- $paths := index . 1 -}}{{- $hit := false -}}
 {{- range (index . 0) -}}
-{{- $n := "" -}}{{- range splitList "/" (toString .mountPath) -}}{{- if and (ne . "") (ne . ".") -}}{{- $n = printf "%s/%s" $n . -}}{{- end -}}{{- end -}}
-{{- range $paths -}}{{- if or (eq $n .) (hasPrefix (printf "%s/" .) $n) (hasPrefix (printf "%s/" $n) .) -}}{{- $hit = true -}}{{- end -}}{{- end -}}
+{{- $a := include "cdk8s-gitlab-runner.mountPath" .mountPath -}}
+{{- range $paths -}}{{- $b := . -}}{{- if (or (eq $a $b) (hasPrefix (printf "%s/" $a) $b) (hasPrefix (printf "%s/" $b) $a)) -}}{{- $hit = true -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- $hit -}}
+{{- end -}}
+{{- define "cdk8s-gitlab-runner.mountPath" -}}
+{{- $n := "" -}}{{- range splitList "/" (toString .) -}}{{- if and (ne . "") (ne . ".") -}}{{- $n = printf "%s/%s" $n . -}}{{- end -}}{{- end -}}
+{{- $n -}}
+{{- end -}}
+{{- define "cdk8s-gitlab-runner.mountsClash" -}}
+{{- $seen := list -}}{{- $hit := false -}}
+{{- range . -}}
+{{- $a := include "cdk8s-gitlab-runner.mountPath" .mountPath -}}
+{{- range $seen -}}{{- $b := . -}}{{- if (or (eq $a $b) (hasPrefix (printf "%s/" $a) $b) (hasPrefix (printf "%s/" $b) $a)) -}}{{- $hit = true -}}{{- end -}}{{- end -}}
+{{- $seen = append $seen $a -}}
 {{- end -}}
 {{- $hit -}}
 {{- end -}}
