@@ -267,7 +267,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   });
 
-  const extraVolumes = list('extraVolumes', o.extraVolumes, '{ name: "ca", configMap: { name: "corporate-ca" } }', 'Volume', k8s.toJson_Volume);
+  const extraVolumes = list('extraVolumes', helm(o.extraVolumes, VOLUMES_SCHEMA), '{ name: "ca", configMap: { name: "corporate-ca" } }', 'Volume', k8s.toJson_Volume);
   const volumeNames = new Set(owned.volumes);
   extraVolumes.forEach((vol, i) => {
     const field = `extraVolumes[${i}]`;
@@ -282,7 +282,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     }
   });
 
-  const extraVolumeMounts = list('extraVolumeMounts', o.extraVolumeMounts, '{ name: "ca", mountPath: "/etc/ssl/corporate", readOnly: true }', 'VolumeMount', k8s.toJson_VolumeMount);
+  const extraVolumeMounts = list('extraVolumeMounts', helm(o.extraVolumeMounts, VOLUME_MOUNTS_SCHEMA), '{ name: "ca", mountPath: "/etc/ssl/corporate", readOnly: true }', 'VolumeMount', k8s.toJson_VolumeMount);
   const extraNames = extraVolumes.map((vol) => vol.name);
   extraVolumeMounts.forEach((m, i) => {
     const field = `extraVolumeMounts[${i}]`;
@@ -296,6 +296,33 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     ...owned.mounts.map((m) => ({ owner: m.owner, mountPath: m.mountPath })),
     ...extraVolumeMounts.map((m, i) => ({ field: `extraVolumeMounts[${i}].mountPath`, owner: `extraVolumeMounts[${i}]`, mountPath: m.mountPath })),
   ]);
+  // As Helm values, the rules over the lists (the schema holds each entry's shape), with the
+  // synth's messages; the defaults passed the checks above.
+  if (valueOf(o.extraVolumes)) {
+    const volumes = { field: 'extraVolumes', value: o.extraVolumes };
+    if (owned.volumes.length) {
+      requireRule(scope, { predicate: PREDICATES.noEntryNamed(owned.volumes), operands: [volumes], allowed: [() => `must differ from the pod's other volumes (${owned.volumes.join(', ')})`] });
+    }
+    requireRule(scope, { predicate: PREDICATES.namesUnique, operands: [volumes], allowed: [() => 'must not name two volumes alike: volume names are unique within a pod'] });
+  }
+  if (valueOf(o.extraVolumeMounts) || (valueOf(o.extraVolumes) && o.extraVolumeMounts !== undefined)) {
+    requireRule(scope, {
+      predicate: PREDICATES.allNamedIn,
+      operands: [{ field: 'extraVolumeMounts', value: o.extraVolumeMounts ?? [] }, { field: 'extraVolumes', value: o.extraVolumes ?? [] }],
+      allowed: [(vols) => `must each name a volume of ${vols}`, (mounts) => `must hold every volume that ${mounts} names`],
+    });
+  }
+  if (valueOf(o.extraVolumeMounts)) {
+    requireRule(scope, { predicate: PREDICATES.mountsDistinct, operands: [{ field: 'extraVolumeMounts', value: o.extraVolumeMounts }], allowed: [() => 'must not mount two volumes at the same or nested paths: overlapping mounts hide each other\'s files'] });
+  }
+  if (valueOf(o.extraVolumeMounts) && owned.mounts.length) {
+    const paths = owned.mounts.map((m) => concrete(m.mountPath));
+    requireRule(scope, {
+      predicate: PREDICATES.noMountOverlapping(paths),
+      operands: [{ field: 'extraVolumeMounts', value: o.extraVolumeMounts }],
+      allowed: [() => `must not mount at, inside or around the library's mounts (${owned.mounts.map((m) => `${m.owner} at "${concrete(m.mountPath)}"`).join(', ')}): overlapping mounts hide each other's files`],
+    });
+  }
 
   const imagePullSecrets = resolveImagePullSecrets(scope, 'imagePullSecrets', o.imagePullSecrets);
 
@@ -312,8 +339,8 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     // A list value stands as one entry: the chart writes its items there (src/common/values.ts).
     extraEnv: asValue(o.extraEnv, undefined) !== undefined ? [o.extraEnv as unknown as k8s.EnvVar] : extraEnv,
     extraEnvFrom,
-    extraVolumes,
-    extraVolumeMounts,
+    extraVolumes: asValue(o.extraVolumes, undefined) !== undefined ? [o.extraVolumes as unknown as k8s.Volume] : extraVolumes,
+    extraVolumeMounts: asValue(o.extraVolumeMounts, undefined) !== undefined ? [o.extraVolumeMounts as unknown as k8s.VolumeMount] : extraVolumeMounts,
     imagePullSecrets,
   };
 }
@@ -373,6 +400,39 @@ const LABELS_SCHEMA = {
   type: 'object',
   propertyNames: { pattern: v.NAME_PATTERNS.qualifiedName, maxLength: 317 },
   additionalProperties: { type: 'string', pattern: v.NAME_PATTERNS.labelValue, maxLength: 63 },
+};
+// extraVolumes as JSON schema (draft 7), for a chart value: a name and exactly one source of a
+// kind "restricted" admits (what is inside a source is the API server's to check).
+const VOLUMES_SCHEMA = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    minProperties: 2,
+    maxProperties: 2,
+    properties: {
+      name: { type: 'string', pattern: v.NAME_PATTERNS.dnsLabel, maxLength: 63 },
+      ...Object.fromEntries(RESTRICTED_VOLUME_KINDS.map((kind) => [kind, { type: 'object' }])),
+    },
+  },
+};
+// A path segment "..", refused in mount paths and subPaths (as v.absolutePath, v.relativePath).
+const DOT_DOT_SEGMENT = '(^|/)\\.\\.(/|$)';
+// extraVolumeMounts as JSON schema: the checks of v.absolutePath and v.relativePath.
+const VOLUME_MOUNTS_SCHEMA = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['name', 'mountPath'],
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', pattern: v.NAME_PATTERNS.dnsLabel, maxLength: 63 },
+      mountPath: { type: 'string', pattern: '^/[^:\\s]*$', not: { pattern: DOT_DOT_SEGMENT } },
+      readOnly: { type: 'boolean' },
+      subPath: { type: 'string', pattern: '^[-._a-zA-Z0-9]+(/[-._a-zA-Z0-9]+)*$', not: { pattern: DOT_DOT_SEGMENT } },
+    },
+  },
 };
 const PULL_SECRETS_SCHEMA = { type: 'array', uniqueItems: true, items: { type: 'string', pattern: v.NAME_PATTERNS.dnsSubdomain, maxLength: 253 } };
 // The checks of toleration() below, as JSON schema (draft 7), for a chart value.

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { concrete, hasValues, useValues } from './values';
 import { describeValue, invalid } from './errors';
-import { quantityValue } from './k8s-rules';
+import { mountsOverlap, normalizeMountPath, quantityValue } from './k8s-rules';
 import { toleratesTaint } from './tolerations';
 
 // Rules over more than one prop (a request and its limit, a poll interval and its timeout, two
@@ -118,6 +118,73 @@ HELM_HELPERS[ANY_NAMED_HELPER] = [
   '{{- end -}}',
 ].join('\n');
 
+/** The name of the Go template that tells whether every entry of a list is named as an entry of another list. */
+export const ALL_NAMED_IN_HELPER = 'cdk8s-gitlab-runner.allNamedIn';
+HELM_HELPERS[ALL_NAMED_IN_HELPER] = [
+  `{{- define "${ALL_NAMED_IN_HELPER}" -}}`,
+  '{{- $names := list -}}{{- range (index . 1) -}}{{- $names = append $names (toString .name) -}}{{- end -}}',
+  '{{- $all := true -}}',
+  '{{- range (index . 0) -}}{{- if not (has (toString .name) $names) -}}{{- $all = false -}}{{- end -}}{{- end -}}',
+  '{{- $all -}}',
+  '{{- end -}}',
+].join('\n');
+
+/** The name of the Go template that tells whether two entries of a list share a name. */
+export const SAME_NAMED_HELPER = 'cdk8s-gitlab-runner.sameNamed';
+HELM_HELPERS[SAME_NAMED_HELPER] = [
+  `{{- define "${SAME_NAMED_HELPER}" -}}`,
+  '{{- $names := list -}}{{- $hit := false -}}',
+  '{{- range . -}}{{- if has (toString .name) $names -}}{{- $hit = true -}}{{- end -}}{{- $names = append $names (toString .name) -}}{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
+/**
+ * The name of the Go template that normalizes a mount path as normalizeMountPath does: no empty
+ * or "." segments ("/x/./y/" is "/x/y"; "/" is "").
+ */
+export const MOUNT_PATH_HELPER = 'cdk8s-gitlab-runner.mountPath';
+HELM_HELPERS[MOUNT_PATH_HELPER] = [
+  `{{- define "${MOUNT_PATH_HELPER}" -}}`,
+  '{{- $n := "" -}}{{- range splitList "/" (toString .) -}}{{- if and (ne . "") (ne . ".") -}}{{- $n = printf "%s/%s" $n . -}}{{- end -}}{{- end -}}',
+  '{{- $n -}}',
+  '{{- end -}}',
+].join('\n');
+
+// Two normalized paths $a and $b overlap when equal or one holds the other, segment-wise ("/a"
+// holds "/a/b", not "/ab"), as mountsOverlap has it.
+const OVERLAP = '(or (eq $a $b) (hasPrefix (printf "%s/" $a) $b) (hasPrefix (printf "%s/" $b) $a))';
+
+/**
+ * The name of the Go template that tells whether a mount of a list (index 0) is at, inside or
+ * around one of some normalized paths (index 1).
+ */
+export const MOUNT_OVERLAPS_HELPER = 'cdk8s-gitlab-runner.mountOverlaps';
+HELM_HELPERS[MOUNT_OVERLAPS_HELPER] = [
+  `{{- define "${MOUNT_OVERLAPS_HELPER}" -}}`,
+  '{{- $paths := index . 1 -}}{{- $hit := false -}}',
+  '{{- range (index . 0) -}}',
+  `{{- $a := include "${MOUNT_PATH_HELPER}" .mountPath -}}`,
+  `{{- range $paths -}}{{- $b := . -}}{{- if ${OVERLAP} -}}{{- $hit = true -}}{{- end -}}{{- end -}}`,
+  '{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
+/** The name of the Go template that tells whether two mounts of a list are at the same or nested paths. */
+export const MOUNTS_CLASH_HELPER = 'cdk8s-gitlab-runner.mountsClash';
+HELM_HELPERS[MOUNTS_CLASH_HELPER] = [
+  `{{- define "${MOUNTS_CLASH_HELPER}" -}}`,
+  '{{- $seen := list -}}{{- $hit := false -}}',
+  '{{- range . -}}',
+  `{{- $a := include "${MOUNT_PATH_HELPER}" .mountPath -}}`,
+  `{{- range $seen -}}{{- $b := . -}}{{- if ${OVERLAP} -}}{{- $hit = true -}}{{- end -}}{{- end -}}`,
+  '{{- $seen = append $seen $a -}}',
+  '{{- end -}}',
+  '{{- $hit -}}',
+  '{{- end -}}',
+].join('\n');
+
 /** The name of the Go template that tells whether an entry named like a pattern has a literal value. */
 export const LITERAL_NAMED_HELPER = 'cdk8s-gitlab-runner.literalNamed';
 HELM_HELPERS[LITERAL_NAMED_HELPER] = [
@@ -178,6 +245,39 @@ export const PREDICATES = {
     helm: (a: string) => `eq (include "${ANY_NAMED_HELPER}" (list (${a} | default list) (list ${names.map((n) => JSON.stringify(n)).join(' ')}))) "false"`,
     helpers: [ANY_NAMED_HELPER],
   }),
+  /** Every entry of the list a (objects with a `name`) is named as an entry of the list b. */
+  allNamedIn: {
+    holds: (a: unknown, b: unknown) => {
+      const names = (Array.isArray(b) ? b : []).map((e) => String(e?.name));
+      return (Array.isArray(a) ? a : []).every((e) => names.includes(String(e?.name)));
+    },
+    helm: (a: string, b: string) => `eq (include "${ALL_NAMED_IN_HELPER}" (list (${a} | default list) (${b} | default list))) "true"`,
+    helpers: [ALL_NAMED_IN_HELPER],
+  },
+  /** No two entries of the list a (objects with a `name`) share a name. */
+  namesUnique: {
+    holds: (a: unknown) => {
+      const names = (Array.isArray(a) ? a : []).map((e) => String(e?.name));
+      return new Set(names).size === names.length;
+    },
+    helm: (a: string) => `eq (include "${SAME_NAMED_HELPER}" (${a} | default list)) "false"`,
+    helpers: [SAME_NAMED_HELPER],
+  },
+  /** No mount of the list a (objects with a `mountPath`) is at, inside or around one of `paths`. */
+  noMountOverlapping: (paths: readonly string[]): Predicate => ({
+    holds: (a: unknown) => !(Array.isArray(a) ? a : []).some((m) => paths.some((p) => mountsOverlap(p, String(m?.mountPath ?? '')))),
+    helm: (a: string) => `eq (include "${MOUNT_OVERLAPS_HELPER}" (list (${a} | default list) (list ${paths.map((p) => JSON.stringify(normalizeMountPath(p))).join(' ')}))) "false"`,
+    helpers: [MOUNT_OVERLAPS_HELPER, MOUNT_PATH_HELPER],
+  }),
+  /** No two mounts of the list a (objects with a `mountPath`) are at the same or nested paths. */
+  mountsDistinct: {
+    holds: (a: unknown) => {
+      const paths = (Array.isArray(a) ? a : []).map((m) => String(m?.mountPath ?? ''));
+      return paths.every((p, i) => paths.slice(0, i).every((q) => !mountsOverlap(q, p)));
+    },
+    helm: (a: string) => `eq (include "${MOUNTS_CLASH_HELPER}" (${a} | default list)) "false"`,
+    helpers: [MOUNTS_CLASH_HELPER, MOUNT_PATH_HELPER],
+  },
   /**
    * No entry of the list a (objects with a `name`) whose name matches `pattern` and not `except`
    * has a non-empty literal `value` (patterns RE2, matched ignoring case).

@@ -59,6 +59,8 @@ const KEY_PREFIX = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
 /** The naming rules as RE2 patterns, for the JSON schemas of map and list Helm values. */
 export const NAME_PATTERNS = {
+  /** A DNS-1123 label (volume names). */
+  dnsLabel: DNS_LABEL.source,
   /** A DNS-1123 subdomain (Secret, PriorityClass names). */
   dnsSubdomain: DNS_SUBDOMAIN.source,
   /** A label or annotation key, `[prefix/]name`. */

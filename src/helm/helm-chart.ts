@@ -157,7 +157,11 @@ export class HelmChart {
       }).join('');
       return `(printf ${JSON.stringify(format)} ${args.join(' ')})`;
     }
-    return JSON.stringify(concrete(value));
+    const c = concrete(value);
+    // A list or map (a rule between a Helm value and a prop): decoded from its JSON.
+    if (Array.isArray(c)) return `(${JSON.stringify(JSON.stringify(c))} | fromJsonArray)`;
+    if (c !== null && typeof c === 'object') return `(${JSON.stringify(JSON.stringify(c))} | fromJson)`;
+    return JSON.stringify(c);
   }
 
   /** The text of an operand's value in a message: a printf format piece and its arguments. */

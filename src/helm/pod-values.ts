@@ -3,8 +3,8 @@ import { Values } from '../common/values';
 
 /**
  * The {@link PodOptions} a Helm user sets, bound to values under `prefix` (e.g. `manager`):
- * nodeSelector, tolerations, affinity, priorityClassName, podLabels, podAnnotations, extraEnv and
- * imagePullSecrets, each empty by default (the field is then left out of the manifest). The
+ * nodeSelector, tolerations, affinity, priorityClassName, podLabels, podAnnotations, extraEnv,
+ * extraVolumes, extraVolumeMounts and imagePullSecrets, each empty by default (the field is then left out of the manifest). The
  * construct checks them as it checks the props, and records the rules in values.schema.json
  * (and, for tolerations of a privileged pool's taint, in templates/validate.yaml).
  */
@@ -18,6 +18,8 @@ export function podOptionValues(values: Values, prefix: string, what: string): P
     podLabels: values.object<Record<string, string>>(at('podLabels'), { default: {}, description: `Extra labels of the ${what} pods (app.kubernetes.io/* are the chart's)` }),
     podAnnotations: values.object<Record<string, string>>(at('podAnnotations'), { default: {}, description: `Extra annotations of the ${what} pods` }),
     extraEnv: values.object(at('extraEnv'), { default: [], description: `Extra environment variables of the ${what} container, as in a pod spec ({ name, value } or { name, valueFrom }); names the chart sets are refused` }),
+    extraVolumes: values.object(at('extraVolumes'), { default: [], description: `Extra volumes of the ${what} pods, as in a pod spec: a name and one source of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected or secret; names the chart uses are refused` }),
+    extraVolumeMounts: values.object(at('extraVolumeMounts'), { default: [], description: `Mounts of extraVolumes into the ${what} container ({ name, mountPath, readOnly, subPath }); paths at, inside or around the chart's mounts are refused` }),
     imagePullSecrets: values.object<string[]>(at('imagePullSecrets'), { default: [], itemKey: 'name', description: `Names of Secrets holding registry credentials for the ${what} images` }),
   };
 }
