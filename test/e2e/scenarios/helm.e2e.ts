@@ -56,10 +56,13 @@ describe('b. helm', () => {
           caBundle: { secretName: 'corp-ca' },
           proxy: { httpsProxy: 'http://proxy.corp.example:3128', cidr: '10.20.30.40/32' },
           extraEnv: [{ name: 'TZ', value: 'Europe/Paris' }],
+          extraVolumes: [{ name: 'extra', configMap: { name: 'runner-extra' } }],
+          extraVolumeMounts: [{ name: 'extra', mountPath: '/etc/runner-extra', readOnly: true }],
           resources: { memory: { request: '256Mi', limit: '512Mi' } },
         },
       }));
       expect(cluster.kubectl('-n', 'gitlab-runner', 'create', 'secret', 'generic', 'corp-ca', '--from-literal=ca.crt=not-a-real-ca').status).toBe(0);
+      expect(cluster.kubectl('-n', 'gitlab-runner', 'create', 'configmap', 'runner-extra', '--from-literal=a=b').status).toBe(0);
       await helmStep(cluster, 'upgrade', 'e2e', chart, '--namespace', 'default', '-f', values, '--wait', '--timeout', '3m');
 
       // THEN the manager runs the new config.toml: one runner, the new URL, the new namespace, no cache
@@ -78,6 +81,8 @@ describe('b. helm', () => {
       // AND the extra env and the resources a Helm user set reach the admitted pod template
       expect(manager.containers[0].env).toContainEqual({ name: 'TZ', value: 'Europe/Paris' });
       expect(manager.containers[0].resources.limits.memory).toBe('512Mi');
+      expect(manager.volumes).toContainEqual(expect.objectContaining({ name: 'extra', configMap: expect.objectContaining({ name: 'runner-extra' }) }));
+      expect(manager.containers[0].volumeMounts).toContainEqual({ name: 'extra', mountPath: '/etc/runner-extra', readOnly: true });
       const proxyPolicy = cluster.list('networkpolicies', '-n', 'gitlab-runner').find((p) => p.metadata.name === 'gitlab-runner-proxy');
       expect(proxyPolicy?.spec.egress).toEqual([{ ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
       // AND what was switched off is gone from the cluster
