@@ -8,7 +8,7 @@ import { dnsLabel } from './common/validate';
 import { templateText, togglesOf, Values } from './common/values';
 import { NODE_POOL_DEFAULTS } from './nodepool/node-pool';
 import { PROFILE_DEFAULTS } from './runner/profiles';
-import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
+import { CacheCredentials, GitLabRunnerManager, KarpenterNodePool, MANAGER_DEFAULTS, MINIO_CACHE_DEFAULTS, MinioCache, PROVISIONING_DEFAULTS, Resources, RUNNER_DEFAULTS, TaintedNodePool } from './index';
 import { METRICS_SCRAPER_DEFAULTS } from './monitoring/metrics-scraper';
 import { RunnerMonitoring } from './monitoring/runner-monitoring';
 
@@ -92,6 +92,9 @@ export class ReferenceStack extends Chart {
       expiry: Duration.days(values.number('cache.expiryDays', { default: MINIO_CACHE_DEFAULTS.expiry.toDays(), description: 'Days before cached archives expire (bucket lifecycle rule)' })),
       storageSize: values.string('cache.storageSize', { default: MINIO_CACHE_DEFAULTS.storageSize, description: 'Size of the MinIO volume' }),
       resources: resourceValues(values, 'cache.resources', MINIO_CACHE_DEFAULTS.resources, 'MinIO container'),
+      // MinIO no longer publishes its images: a chart user points these at a mirror.
+      image: values.string('cache.image', { default: MINIO_CACHE_DEFAULTS.image, description: 'MinIO server image, pinned by tag or digest (mirror it: MinIO no longer publishes images)' }),
+      provisioning: { image: values.string('cache.provisioningImage', { default: PROVISIONING_DEFAULTS.image, description: 'mc image of the bucket provisioning Job, pinned by tag or digest' }) },
       // MinIO's pull secrets serve the provisioning Job too.
       ...podOptionValues(values, 'cache', 'MinIO'),
     });
