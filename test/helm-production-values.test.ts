@@ -44,7 +44,10 @@ describe('GIVEN the reference chart and examples/production/helm-values.yaml', (
     expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'ca-bundle', secret: expect.objectContaining({ secretName: 'corp-ca' }) }));
     expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'HTTPS_PROXY', value: 'http://proxy.corp.example:3128' }, { name: 'TZ', value: 'Europe/Paris' }]));
     expect(find('NetworkPolicy', 'gitlab-runner-proxy').spec.egress).toEqual([{ ports: [{ port: 3128, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.20.30.40/32' } }] }]);
-    expect(find('ConfigMap', 'gitlab-runner').data['config.template.toml']).toContain('tls-ca-file = "/etc/gitlab-runner-ca/ca.crt"');
+    const toml = find('ConfigMap', 'gitlab-runner').data['config.template.toml'];
+    expect(toml).toContain('tls-ca-file = "/etc/gitlab-runner-ca/ca.crt"');
+    // passToJobs: jobs get the proxy too
+    expect(toml).toContain('"HTTPS_PROXY=http://proxy.corp.example:3128",');
   });
 
   test('THEN the manager, MinIO and the provisioning Job run on the system pool and pull every image from the mirror with its Secret', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { GitLabRunnerManager, Values } from '../src';
+import { fromToml, GitLabRunnerManager, Values } from '../src';
 import { helm as writeReferenceChart, ReferenceStack } from '../src/main';
 import { helmTemplate } from './helm';
 import { attemptSynth, find, K8sObject, tmpdir } from './helpers';
@@ -53,6 +53,17 @@ describe('GIVEN the reference chart', () => {
       expect(find(objects, 'NetworkPolicy', 'gitlab-runner-proxy', 'gitlab-runner').spec.egress).toEqual([{ ports: [{ protocol: 'TCP', port: 8080 }] }]);
       expect(find(objects, 'NetworkPolicy', 'gitlab-runner', 'gitlab-runner').spec.egress).toHaveLength(2);
       for (const o of objects) expect(() => validateObject(o)).not.toThrow();
+    });
+
+    test('THEN jobs get no proxy variable until manager.proxy.passToJobs is on; then every runner\'s environment holds them after its own', () => {
+      const runners = (objects: K8sObject[]) => fromToml(configToml(objects)).runners;
+      expect(runners(objects).map((r: any) => r.environment)).toEqual([undefined, ['DOCKER_HOST=tcp://docker:2376', 'DOCKER_TLS_CERTDIR=/certs', 'DOCKER_TLS_VERIFY=1', 'DOCKER_CERT_PATH=/certs/client']]);
+      const passed = runners(render({ manager: { proxy: { ...proxy, passToJobs: true } } }));
+      const forJobs = ['HTTPS_PROXY=http://proxy.corp:8080', 'https_proxy=http://proxy.corp:8080', `NO_PROXY=${BUILT_IN.replace('$(KUBERNETES_SERVICE_HOST),', '')},.corp,10.0.0.0/8`, `no_proxy=${BUILT_IN.replace('$(KUBERNETES_SERVICE_HOST),', '')},.corp,10.0.0.0/8`];
+      expect(passed[0].environment).toEqual(forJobs);
+      expect(passed[1].environment.slice(4)).toEqual(forJobs);
+      // passToJobs with no proxy URL passes nothing
+      expect(runners(render({ manager: { proxy: { passToJobs: true } } }))[0].environment).toBeUndefined();
     });
 
     test('THEN with manager.proxy.cidr the rule opens the port to that block only', () => {

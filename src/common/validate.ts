@@ -464,6 +464,11 @@ export function pinnedImage(scope: IConstruct, field: string, value: string, exa
 
 /** `true` or `false` (a truthy string would reach config.toml as text, or break it). */
 export function boolean(scope: IConstruct, field: string, value: boolean): boolean {
+  // A boolean Helm value (Values.boolean): its default checked, the token kept.
+  if (valueOf(value)?.type === 'boolean') {
+    useValues(scope);
+    return value;
+  }
   if (typeof value !== 'boolean') invalid(scope, field, value, 'must be true or false');
   return value;
 }

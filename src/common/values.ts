@@ -50,6 +50,15 @@ export class Values {
   }
 
   /**
+   * A boolean value, for a prop that switches entries of a list or lines of config.toml (with
+   * {@link whileSet}): a token typed as a boolean, true in JavaScript whatever its default, so
+   * code must hand it to `whileSet` rather than branch on it.
+   */
+  public boolean(path: string, options: ValueOptions<boolean>): boolean {
+    return `@@value:${tokenKey(this.register(path, 'boolean', options))}@@` as unknown as boolean;
+  }
+
+  /**
    * A map or list value (placement, pod labels, pull secrets): a whole field of a manifest,
    * omitted from it while empty (plain synth and chart alike). `schema` holds its entries to the
    * rules the synth holds the prop to; `itemKey` writes a list of strings as a list of objects
@@ -357,8 +366,9 @@ export function manifestValue(def: ValueDefinition): unknown {
 /** `x` with every token replaced by its default: what plain synth emits, and what checks compare. */
 export function concrete<T>(x: T): T {
   if (typeof x === 'number') return (numberTokens.has(x) ? numberTokens.get(x)!.default : x) as T;
-  // A map or list value stands for its default as a whole (a copy: checks must not change it).
-  if (typeof x === 'string' && isObjectValue(valueOf(x))) return structuredClone(valueOf(x)!.default) as T;
+  // A map or list value stands for its default as a whole (a copy: checks must not change it),
+  // and so does a boolean value.
+  if (typeof x === 'string' && (isObjectValue(valueOf(x)) || valueOf(x)?.type === 'boolean')) return structuredClone(valueOf(x)!.default) as T;
   // A marker naming no declared value is not a token (user text that looks like one): left as
   // it is, for the checks to refuse, rather than failing here with a TypeError.
   if (typeof x === 'string') return withoutConditions(plainLines(markNumbers(x))).replace(MARKER, (m, k) => (DEFINITIONS.has(k) ? String(DEFINITIONS.get(k)!.default) : m)) as T;

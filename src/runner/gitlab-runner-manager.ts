@@ -20,7 +20,7 @@ import { concrete, concreteDeep, renderMode, togglesOf, ValueDefinition, valueOf
 import { BuildNamespace, podSecurityLabels } from './build-namespace';
 import { drainSeconds, gracefulStopHook, SHUTDOWN_MARGIN_SECONDS } from './graceful-stop';
 import { buildPodTrust, CaBundle, caEnv, caFile, caMount, caVolume, ResolvedCaBundle, resolveCaBundle } from './ca-bundle';
-import { proxyEgress, proxyEnv, ProxyOptions, proxyVariables, ResolvedProxy, resolveProxy, serverHost } from './proxy';
+import { proxyEgress, proxyEnv, proxyJobVariable, ProxyOptions, proxyVariables, ResolvedProxy, resolveProxy, serverHost } from './proxy';
 import { RunnerConfigToml, RunnerEntryToml } from './config/model';
 import { ForeignMarker, MARKER_SYNTAX, scanMarkers, secretPlaceholder } from './config/markers';
 import { mergeRaw, RawConfig, rawConflicts, resolveRawConfig } from './config/raw-config';
@@ -603,12 +603,15 @@ export class GitLabRunnerManager extends Construct {
     if (this.proxy?.passToJobs) {
       for (const [name, value] of proxyVariables(this.proxy, hosts, true)) env.push([name, value, 'proxy.passToJobs']);
     }
+    // With Helm values (passToJobs, the URLs), each variable is a line of its own in config.toml,
+    // there while passToJobs is on and its URL set (proxyJobVariable).
+    const line = (name: string, value: string, prop: string) => (prop === 'proxy.passToJobs' ? proxyJobVariable(this.proxy!, name, value) : `${name}=${value}`);
     if (env.length === 0) return out;
     for (const [name, , prop] of env) {
       const own = (out.environment ?? []).find((e) => e.startsWith(`${name}=`));
       if (own !== undefined) invalid(runner, `environment.${name}`, own.slice(name.length + 1), `is set by the manager's ${prop}: set it in one place`);
     }
-    return { ...out, environment: [...(out.environment ?? []), ...env.map(([name, value]) => `${name}=${value}`)] };
+    return { ...out, environment: [...(out.environment ?? []), ...env.map(([name, value, prop]) => line(name, value, prop))] };
   }
 
   /**

@@ -14,6 +14,7 @@ export function proxyValues(values: Values): ProxyOptions {
     httpProxy: values.string(at('httpProxy'), { default: '', description: 'Proxy for http:// requests (HTTP_PROXY); empty: direct' }),
     noProxy: [values.string(at('noProxy'), { default: '', description: 'More destinations reached directly, comma-separated (NO_PROXY, after the API server, .svc, .cluster.local, localhost and the cache host)' })],
     port: values.number(at('port'), { default: 3128, description: 'TCP port of the proxy, which the proxy URLs must use; the <namePrefix>-proxy NetworkPolicy opens it while a proxy URL is set' }),
+    passToJobs: values.boolean(at('passToJobs'), { default: false, description: 'Pass the proxy variables to jobs too (every runner\'s environment: build, helper and service containers)' }),
     cidr: values.string(at('cidr'), { default: '', description: 'Addresses of the proxy (CIDR) the <namePrefix>-proxy NetworkPolicy opens its port to; empty: any address' }),
   };
 }

@@ -145,6 +145,15 @@ export function proxyVariables(proxy: ResolvedProxy, cacheHosts: readonly string
   return out;
 }
 
+/**
+ * A proxy variable for jobs (`NAME=value` of a runner's `environment`), there while
+ * `passToJobs` and the variable's URL are set: unconditional unless they are Helm values.
+ */
+export function proxyJobVariable(proxy: ResolvedProxy, name: string, value: string): string {
+  const urlOf: Record<string, unknown[]> = { HTTP_PROXY: [proxy.httpProxy], HTTPS_PROXY: [proxy.httpsProxy], NO_PROXY: [proxy.httpProxy, proxy.httpsProxy] };
+  return whileSet([proxy.passToJobs], whileSet(urlOf[name.toUpperCase()], `${name}=${value}`));
+}
+
 /** The manager container's proxy env. */
 export function proxyEnv(proxy: ResolvedProxy | undefined, cacheHosts: readonly string[]): k8s.EnvVar[] {
   if (!proxy) return [];

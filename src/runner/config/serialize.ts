@@ -21,13 +21,35 @@ export function toToml(config: RunnerConfigToml, conditions: ReadonlyArray<Runne
   const when = (toggles: readonly string[] | undefined, block: string) =>
     (!plain && toggles?.length ? `@@if:${toggles.join(',')}@@\n\n${block}\n@@endif@@` : block);
   const blocks = runners.map(({ cache, ...entry }, i) => {
-    const runner = stringify(prune({ runners: [entry] })).trim();
+    const runner = entryLines(stringify(prune({ runners: [entry] })).trim());
     // `[runners.cache]` after a `[[runners]]` block belongs to that runner: written as a table
     // document of its own, it can carry the cache's condition.
     const cacheTables = cache ? `\n\n${when(conditions[i]?.cache, stringify(prune({ runners: { cache } })).trim())}` : '';
     return when(conditions[i]?.runner, `${runner}${cacheTables}`);
   });
   return [HEADER, stringify(prune(global)).trim(), ...blocks].join('\n\n') + '\n';
+}
+
+/**
+ * An array holding a conditional item (a string marked by `whileSet`, Helm synth only) written one
+ * item per line, each with a trailing comma (TOML allows it), so the chart can leave a line out.
+ * When every item is conditional, the key goes with them: its lines hold the conditions all items
+ * share and one of the others (at worst an empty array is left, never an item lost).
+ */
+function entryLines(text: string): string {
+  return text.split('\n').map((line) => {
+    if (!line.includes('@@if:') || !/^[A-Za-z0-9_"-]+ = \[.*\]$/.test(line)) return line;
+    const [, items] = Object.entries(parse(line))[0] as [string, unknown[]];
+    const item = (x: unknown) => stringify({ x }).trim().slice('x = '.length);
+    const markers: string[][] = items.map((x) => (typeof x === 'string' ? x.match(/@@if:[^@]+@@/g) ?? [] : []));
+    let key = '';
+    if (markers.every((m) => m.length)) {
+      const shared = markers[0].filter((m) => markers.every((other) => other.includes(m)));
+      const rest = [...new Set(markers.flatMap((m) => m.filter((x) => !shared.includes(x))).flatMap((m) => m.slice(5, -2).split('|')))];
+      key = [...shared, ...(rest.length ? [`@@if:${rest.join('|')}@@`] : [])].join('');
+    }
+    return [`${key}${line.slice(0, line.indexOf(' = ['))} = [`, ...items.map((x) => `  ${item(x)},`), `${key}]`].join('\n');
+  }).join('\n');
 }
 
 /** Helm toggles a runner's config.toml parts depend on. */
