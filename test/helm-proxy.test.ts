@@ -61,7 +61,7 @@ describe('GIVEN the reference chart', () => {
       const passed = runners(render({ manager: { proxy: { ...proxy, passToJobs: true } } }));
       const forJobs = ['HTTPS_PROXY=http://proxy.corp:8080', 'https_proxy=http://proxy.corp:8080', `NO_PROXY=${BUILT_IN.replace('$(KUBERNETES_SERVICE_HOST),', '')},.corp,10.0.0.0/8`, `no_proxy=${BUILT_IN.replace('$(KUBERNETES_SERVICE_HOST),', '')},.corp,10.0.0.0/8`];
       expect(passed[0].environment).toEqual(forJobs);
-      expect(passed[1].environment.slice(4)).toEqual(forJobs);
+      expect(passed[1].environment!.slice(4)).toEqual(forJobs);
       // passToJobs with no proxy URL passes nothing
       expect(runners(render({ manager: { proxy: { passToJobs: true } } }))[0].environment).toBeUndefined();
     });
