@@ -337,7 +337,7 @@ export function resolvePodOptions(scope: IConstruct, o: PodOptions, owned: Owned
     podLabels: spreadInto(o.podLabels, podLabels),
     podAnnotations: spreadInto(o.podAnnotations, podAnnotations),
     // A list value stands as one entry: the chart writes its items there (src/common/values.ts).
-    extraEnv: asValue(o.extraEnv, undefined) !== undefined ? [o.extraEnv as unknown as k8s.EnvVar] : extraEnv,
+    extraEnv: valueOf(o.extraEnv) ? [o.extraEnv as unknown as k8s.EnvVar] : extraEnv,
     extraEnvFrom,
     extraVolumes: asValue(o.extraVolumes, undefined) !== undefined ? [o.extraVolumes as unknown as k8s.Volume] : extraVolumes,
     extraVolumeMounts: asValue(o.extraVolumeMounts, undefined) !== undefined ? [o.extraVolumeMounts as unknown as k8s.VolumeMount] : extraVolumeMounts,

@@ -195,8 +195,8 @@ HELM_HELPERS[LITERAL_NAMED_HELPER] = [
   '{{- end -}}',
 ].join('\n');
 
-/** A URL's port, as {@link URL_PORT_HELPER} has it. */
-function portOfUrl(url: string): number {
+/** A URL's port: its own, or its scheme's (443 for https, else 80), as {@link URL_PORT_HELPER} has it; NaN for no URL. */
+export function urlPort(url: string): number {
   try {
     const u = new URL(url);
     return Number(u.port || (u.protocol === 'https:' ? 443 : 80));
@@ -235,7 +235,7 @@ export const PREDICATES = {
   },
   /** URL a is empty, or uses port b (its own, or its scheme's). */
   urlPortIs: {
-    holds: (a: unknown, b: unknown) => String(a) === '' || portOfUrl(String(a)) === Number(b),
+    holds: (a: unknown, b: unknown) => String(a) === '' || urlPort(String(a)) === Number(b),
     helm: (a: string, b: string) => `or (eq (${a} | toString) "") (eq (include "${URL_PORT_HELPER}" (${a} | toString)) (${b} | int | toString))`,
     helpers: [URL_PORT_HELPER],
   },

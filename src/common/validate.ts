@@ -261,11 +261,8 @@ export function gitlabUrl(scope: IConstruct, field: string, token: string, allow
   return token;
 }
 
-/** The TCP port a GitLab URL (accepted by {@link gitlabUrl}) connects to. */
-export function urlPort(value: string): number {
-  const url = new URL(value);
-  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-}
+/** The TCP port a URL (accepted by {@link gitlabUrl} or {@link proxyUrl}) connects to: one definition, with the chart's twin, in rules.ts. */
+export { urlPort } from './rules';
 
 /**
  * A cdk8s Duration of whole seconds, from `min` to {@link INT32_MAX} seconds (the API server's
